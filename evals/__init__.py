@@ -1,0 +1,1 @@
+"""careerbot's evaluation suite: reference Q&A, metrics, report and release gate."""

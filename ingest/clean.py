@@ -1,0 +1,251 @@
+"""Turn scraped text into clean Markdown that keeps the author's words.
+
+Scraped essays arrive with the scraper's fingerprints on them: mojibake,
+Jekyll front matter and Liquid tags, inline HTML, comment-widget JavaScript,
+"Comments" / "Related:" tails, and sentences cut in two wherever the scraper
+saw a full stop. Every document goes through here whatever its format, so a
+maintainer who drops a raw ``.txt`` or ``.html`` file gets the same result as
+the hand-checked files in ``corpus/``.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+
+from ingest.mojibake import fix_mojibake
+
+# --- markup noise -----------------------------------------------------------
+
+_LIQUID = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.S)
+_DROP_ELEMENTS = re.compile(
+    r"<(iframe|script|style|noscript|object|embed)\b[^>]*>.*?</\1\s*>|<(iframe|embed)\b[^>]*/?>",
+    re.S | re.I,
+)
+_TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9-]*(\s[^<>]*)?/?>")
+_EMPTY_LINK = re.compile(r"\[([^\]]+)\]\(\s*\)")
+
+# --- tails and junk lines ----------------------------------------------------
+
+# A line that starts the scraper's tail: everything from it on is page chrome.
+_TAIL_START = re.compile(
+    r"^\s*(Comments|Leave a Reply|Related:.*|Related posts?:?|"
+    r"PS: Originally posted\b.*|Share this:?|Like this:?)\s*$",
+    re.I,
+)
+# Lines that are chrome wherever they stand.
+_JUNK_LINE = re.compile(
+    r"^\s*(Read also:?|Click to share.*|Share on (Twitter|Facebook|LinkedIn).*)\s*$", re.I
+)
+_JS_LINE = re.compile(r"disqus|\bfunction\s*\(|document\.\s*$|getElementsByTagName|createElement")
+
+# --- broken sentences --------------------------------------------------------
+
+_CLOSERS = "”’\"')]"
+_INDENT = re.compile(r"^[ \t\xa0]{2,}\S")
+_GAP = re.compile(r"(?<=\S)[ \t]*\xa0[\xa0 \t]+(?=\S)")
+
+
+@dataclass
+class Cleaned:
+    """Cleaned Markdown body plus whatever metadata the raw text carried."""
+
+    text: str
+    meta: dict = field(default_factory=dict)
+
+
+def strip_markup(text: str) -> str:
+    """Remove Liquid tags, embedded players and HTML tags, keeping inner text."""
+    text = _LIQUID.sub("", text)
+    text = _DROP_ELEMENTS.sub("", text)
+    text = _TAG.sub("", text)
+    text = _EMPTY_LINK.sub(r"\1", text)
+    return html.unescape(text) if "&" in text and ";" in text else text
+
+
+def cut_tail(text: str) -> str:
+    """Drop comment widgets and related-post lists from the end of the page.
+
+    Only the last third of a document is searched, so a heading called
+    "Comments" in the middle of an essay survives.
+    """
+    lines = text.split("\n")
+    start = len(lines) * 2 // 3
+    for i in range(start, len(lines)):
+        if _TAIL_START.match(lines[i]):
+            lines = lines[:i]
+            break
+    kept = [ln for ln in lines if not _JUNK_LINE.match(ln) and not _JS_LINE.search(ln)]
+    return "\n".join(kept)
+
+
+def _blocks(text: str) -> list[str]:
+    return [b for b in re.split(r"\n\s*\n", text) if b.strip()]
+
+
+def _sentence_per_line(blocks: list[str]) -> bool:
+    """Detect the scrape style that puts every sentence in its own block.
+
+    Such pages mark real paragraph starts with leading spaces; everything
+    else is a continuation of the paragraph before.
+    """
+    if len(blocks) < 20:
+        return False
+    indented = sum(1 for b in blocks if _INDENT.match(b))
+    mean_len = sum(len(b) for b in blocks) / len(blocks)
+    return indented >= 5 and mean_len < 200
+
+
+def _continues(prev: str, block: str) -> bool:
+    """True when ``block`` is the second half of a sentence the scraper cut."""
+    head = block.lstrip()
+    if not head or not prev.rstrip().endswith("."):
+        return False
+    first = head[0]
+    if first in _CLOSERS or first in ",;":
+        return True
+    if first.islower():
+        return True
+    return first.isdigit() and bool(re.search(r"\d\.$", prev.rstrip()))
+
+
+def rejoin_sentences(text: str) -> str:
+    """Glue sentences the scraper cut at full stops back together."""
+    blocks = _blocks(text)
+    if not blocks:
+        return ""
+    out = [blocks[0].rstrip()]
+    for block in blocks[1:]:
+        if _continues(out[-1], block):
+            head = block.strip()
+            if head[0] in _CLOSERS and (len(head) == 1 or not head[1].isalnum()
+                                        or head[1].isupper()):
+                # a closing quote belongs to the sentence before; the rest starts a new one
+                out[-1] += head[0]
+                rest = head[1:].lstrip()
+                if rest:
+                    out.append(rest)
+            else:
+                out[-1] += head
+        else:
+            out.append(block.rstrip())
+    if _sentence_per_line(out):
+        out = _merge_paragraphs(out)
+    return "\n\n".join(b.strip() for b in out)
+
+
+def _merge_paragraphs(blocks: list[str]) -> list[str]:
+    """Rebuild paragraphs: an indented block, or a gap of non-breaking spaces
+    inside a block (where the scraper flattened a list or a quote), starts one."""
+    paragraphs: list[str] = []
+    for block in blocks:
+        parts = _GAP.split(block)
+        head = parts[0]
+        if not paragraphs or _INDENT.match(head):
+            paragraphs.append(head.strip())
+        else:
+            paragraphs[-1] += " " + head.strip()
+        paragraphs.extend(p.strip() for p in parts[1:] if p.strip())
+    return [p for p in paragraphs if p]
+
+
+def fix_spacing(text: str) -> str:
+    """Restore the spaces a scraper loses where list items were flattened.
+
+    ``mentorship:Large companies`` and ``right?.Because`` become
+    ``mentorship: Large companies`` and ``right? Because``. Only a lowercase
+    letter followed by punctuation and a capitalised word qualifies, so
+    URLs and abbreviations are left alone.
+    """
+    text = text.replace("\xa0", " ")
+    text = re.sub(r"\?\.(?=[A-Z])", "? ", text)
+    text = re.sub(r"(?<=[a-z])([:.!?])(?=[A-Z][a-z])", r"\1 ", text)
+    text = re.sub(r"[ \t]+\n", "\n", text)
+    return re.sub(r"\n{3,}", "\n\n", text)
+
+
+# --- headings for plain text ----------------------------------------------------
+
+_NUMBERED_HEADING = re.compile(r"^(CHAPTER|Chapter|PART|Part|Step|STEP)\s+\d+\b")
+_LIST_MARK = re.compile(r"^\s*([-*•]|\d+[.)])\s")
+
+
+def _looks_like_heading(line: str, following: str) -> bool:
+    """Guess whether a plain-text line is a section title.
+
+    Titles are short, end without sentence punctuation and introduce a
+    paragraph (not a list of further short lines).
+    """
+    s = line.strip()
+    if not s or "\n" in s or _LIST_MARK.match(line) or s.startswith("#"):
+        return False
+    if _NUMBERED_HEADING.match(s) and len(s) <= 100:
+        return True
+    words = s.split()
+    if len(s) > 80 or len(words) > 12 or not (s[0].isupper() or s[0] in "“\""):
+        return False
+    if s[-1] in ".,;!?#-–—)" or s.endswith("..."):
+        return False
+    nxt = following.strip()
+    if _LIST_MARK.match(nxt):
+        return False
+    if s.endswith(":"):
+        return len(nxt) > 100 and len(words) <= 8
+    return len(nxt) > 100
+
+
+def restore_headings(text: str) -> str:
+    """Mark likely section titles in plain text as ``##`` Markdown headings."""
+    lines = text.split("\n")
+    nonblank = [i for i, ln in enumerate(lines) if ln.strip()]
+    for k, i in enumerate(nonblank):
+        following = lines[nonblank[k + 1]] if k + 1 < len(nonblank) else ""
+        previous = lines[nonblank[k - 1]] if k > 0 else ""
+        if not _looks_like_heading(lines[i], following):
+            continue
+        if _NUMBERED_HEADING.match(lines[i].strip()):
+            lines[i] = "## " + lines[i].strip()
+        elif _is_short_line(previous) and not previous.lstrip().startswith("#"):
+            continue  # one of a run of short lines: a list, not a title
+        else:
+            lines[i] = "### " + lines[i].strip().rstrip(":")
+    return "\n".join(lines)
+
+
+def _is_short_line(line: str) -> bool:
+    s = line.strip()
+    return bool(s) and len(s) <= 80 and not s.endswith(".")
+
+
+def separate_lines(text: str) -> str:
+    """Give one-line-per-paragraph text the blank lines Markdown needs."""
+    if re.search(r"\n\s*\n", text):
+        return text
+    return re.sub(r"\n", "\n\n", text)
+
+
+def title_from_first_line(text: str) -> tuple[str, str]:
+    """Use a plain-text document's first line as its title when it reads like one."""
+    lines = text.lstrip().split("\n", 1)
+    first = lines[0].strip()
+    if first and len(first) <= 150 and not first.endswith((".", ",", ";")):
+        return first.lstrip("# ").strip(), lines[1] if len(lines) > 1 else ""
+    return "", text
+
+
+def clean_body(text: str, *, plain: bool) -> str:
+    """The shared pipeline: markup, tails, broken sentences, spacing, headings.
+
+    ``plain`` is true for text without Markdown structure (``.txt``, PDF),
+    where paragraphs and headings must be inferred.
+    """
+    text = fix_mojibake(text).replace("\r\n", "\n").replace("\r", "\n")
+    text = strip_markup(text)
+    text = cut_tail(text)
+    if plain:
+        text = separate_lines(text)
+        text = rejoin_sentences(text)
+        text = restore_headings(text)
+    text = fix_spacing(text)
+    return text.strip() + "\n"
