@@ -36,7 +36,8 @@ def read_checked(path: Path, max_bytes: int) -> bytes:
     size = path.stat().st_size
     if size > max_bytes:
         raise LoadError(
-            f"file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit"
+            f"file is {size:,} bytes, over the {max_bytes / 1e6:g} MB limit "
+            "(CAREERBOT_MAX_FILE_MB)"
         )
     data = path.read_bytes()
     if not data.strip():
@@ -194,13 +195,20 @@ _LOADERS: dict[str, Callable[[bytes, Path, Path | None], Document]] = {
 }
 
 
-def load(path: Path, *, root: Path | None = None, max_bytes: int = 20_000_000) -> Document:
-    """Load and clean one file; raise ``LoadError`` naming what is wrong with it."""
+def load_bytes(data: bytes, path: Path, *, root: Path | None = None) -> Document:
+    """Clean already-read bytes; ``path`` picks the loader and names the document."""
     loader = _LOADERS.get(path.suffix.lower())
     if loader is None:
         raise LoadError(f"unsupported file type {path.suffix!r}; use one of {', '.join(SUPPORTED)}")
+    return loader(data, path, root)
+
+
+def load(path: Path, *, root: Path | None = None, max_bytes: int = 20_000_000) -> Document:
+    """Load and clean one file; raise ``LoadError`` naming what is wrong with it."""
+    if path.suffix.lower() not in _LOADERS:
+        return load_bytes(b"", path, root=root)  # raises the unsupported-type error
     try:
         data = read_checked(path, max_bytes)
     except OSError as exc:
         raise LoadError(f"cannot read file: {exc.strerror or exc}") from None
-    return loader(data, path, root)
+    return load_bytes(data, path, root=root)

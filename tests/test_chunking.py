@@ -1,0 +1,55 @@
+"""Chunks are token-bounded, carry their heading, and lose no text."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from ingest.chunking import chunk_document, count_tokens
+from ingest.loaders import load
+from tests.conftest import CORPUS
+
+DOCS = sorted(CORPUS.rglob("*.md"))
+DOCS = [p for p in DOCS if p.name != "README.md"]
+
+
+@pytest.fixture(scope="module", params=[128, 256, 512])
+def limit(request) -> int:
+    return request.param
+
+
+@pytest.mark.parametrize("path", DOCS, ids=lambda p: p.stem[:24])
+def test_chunks_respect_the_limit_and_point_back_into_the_text(path: Path, limit: int):
+    doc = load(path, root=CORPUS)
+    chunks = chunk_document(doc, limit)
+    assert chunks
+    for c in chunks:
+        assert c.tokens <= limit
+        assert count_tokens(c.text) == c.tokens
+        assert doc.text[c.start : c.end].strip() == c.text
+
+
+@pytest.mark.parametrize("path", DOCS, ids=lambda p: p.stem[:24])
+def test_no_words_are_lost(path: Path):
+    doc = load(path, root=CORPUS)
+    chunks = chunk_document(doc, 128)
+    words = lambda s: re.findall(r"\w+", s)  # noqa: E731
+    body = re.sub(r"^#+ .*$", "", doc.text, flags=re.M)
+    assert len(words(" ".join(c.text for c in chunks))) >= len(words(body))
+
+
+def test_chunks_carry_their_heading_path():
+    doc = load(CORPUS / "essays" / "how-to-build-a-career-in-ai-andrew-ng.md", root=CORPUS)
+    chunks = chunk_document(doc, 256)
+    impostor = [c for c in chunks if "Impostor" in c.heading]
+    assert impostor and all("impostor" in c.text.lower() or c.position > 0 for c in impostor)
+    assert any(c.heading.startswith("CHAPTER 3. Do you need to study math") for c in chunks)
+
+
+def test_ids_are_stable_content_hashes():
+    doc = load(CORPUS / "essays" / "ml-mentorship-program.md", root=CORPUS)
+    first = [c.id for c in chunk_document(doc, 256)]
+    assert first == [c.id for c in chunk_document(doc, 256)]
+    assert len(set(first)) == len(first)

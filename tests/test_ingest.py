@@ -1,0 +1,143 @@
+"""Incremental ingest into a real on-disk Chroma with the real bundled embedder."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import filelock
+import pytest
+
+from chat.config import Settings
+from chat.store import open_collection
+from ingest.index import IngestError, ingest
+from tests.conftest import ROOT
+from tests.helpers import write_bad_files
+
+
+def _ids_by_doc(settings: Settings) -> dict[str, set[str]]:
+    got = open_collection(settings).get(include=["metadatas"])
+    out: dict[str, set[str]] = {}
+    for cid, meta in zip(got["ids"], got["metadatas"], strict=True):
+        out.setdefault(meta["doc_id"], set()).add(cid)
+    return out
+
+
+def test_second_run_embeds_nothing_and_keeps_every_chunk(settings, embedder):
+    first = ingest(settings, embedder=embedder)
+    assert first.added == first.documents >= 17 and not first.failed
+    assert first.embedded == first.chunks > 0
+    second = ingest(settings, embedder=embedder)
+    assert (second.added, second.updated, second.removed, second.embedded) == (0, 0, 0, 0)
+    assert second.unchanged == first.documents
+    assert second.chunks == first.chunks
+
+
+def test_changed_document_replaces_its_chunks_only(settings, embedder):
+    ingest(settings, embedder=embedder)
+    before = _ids_by_doc(settings)
+    path = settings.corpus_dir / "resources" / "kaggle.md"
+    path.write_text(path.read_text() + "\nKaggle also hosts free notebooks with CPUs.\n")
+    summary = ingest(settings, embedder=embedder)
+    assert (summary.added, summary.updated, summary.unchanged) == (0, 1, summary.documents - 1)
+    after = _ids_by_doc(settings)
+    assert after["resources/kaggle"] != before["resources/kaggle"]
+    assert summary.embedded == len(after["resources/kaggle"])
+    assert {k: v for k, v in after.items() if k != "resources/kaggle"} == {
+        k: v for k, v in before.items() if k != "resources/kaggle"}
+
+
+def test_removed_document_loses_its_chunks(settings, embedder):
+    ingest(settings, embedder=embedder)
+    (settings.corpus_dir / "resources" / "topmate.md").unlink()
+    summary = ingest(settings, embedder=embedder)
+    assert summary.removed == 1
+    assert "resources/topmate" not in _ids_by_doc(settings)
+
+
+def test_bad_files_are_named_and_everything_else_is_indexed(settings, embedder, tmp_path):
+    clean = ingest(Settings(corpus_dir=settings.corpus_dir, data_dir=tmp_path / "clean",
+                            _env_file=None), embedder=embedder)
+    expected = write_bad_files(settings.corpus_dir / "uploads", max_mb=1.0)
+    small_cap = Settings(corpus_dir=settings.corpus_dir, data_dir=settings.data_dir,
+                         max_file_mb=1.0, _env_file=None)
+    summary = ingest(small_cap, embedder=embedder)
+    failed = {Path(f.path).name: f.error for f in summary.failed}
+    assert set(failed) == set(expected)
+    for name, reason in expected.items():
+        assert reason.lower() in failed[name].lower()
+    assert summary.documents == clean.documents
+    assert summary.chunks == clean.chunks
+
+
+def test_killed_ingest_is_repaired_by_the_next_one(settings, embedder, tmp_path):
+    reference = Settings(corpus_dir=settings.corpus_dir, data_dir=tmp_path / "ref", _env_file=None)
+    ingest(reference, embedder=embedder)
+    want = _ids_by_doc(reference)
+    ingest(settings, embedder=embedder)
+    # A crash between the store commit and the manifest write leaves orphans and
+    # a manifest that is missing documents; a crash mid-upsert leaves partial docs.
+    collection = open_collection(settings)
+    collection.upsert(ids=["orphan"], documents=["stale"], embeddings=[[0.0] * 383 + [1.0]],
+                      metadatas=[{"doc_id": "ghost"}])
+    data = json.loads(settings.manifest_path.read_text())
+    gone = sorted(data["documents"])[:2]
+    for doc_id in gone:
+        del data["documents"][doc_id]
+    partial = sorted(data["documents"])[-1]
+    collection.delete(ids=data["documents"][partial]["chunks"][:1])
+    settings.manifest_path.write_text(json.dumps(data))
+    summary = ingest(settings, embedder=embedder)
+    assert summary.repaired >= 2
+    assert _ids_by_doc(settings) == want
+
+
+def test_rebuild_starts_over(settings, embedder):
+    first = ingest(settings, embedder=embedder)
+    again = ingest(settings, rebuild=True, embedder=embedder)
+    assert again.added == first.documents and again.embedded == first.chunks
+
+
+def test_second_ingest_at_once_is_refused_clearly(settings, embedder):
+    settings.data_dir.mkdir(parents=True)
+    with filelock.FileLock(str(settings.lock_path)), pytest.raises(
+        IngestError, match="another ingest is running"
+    ):
+        ingest(settings, embedder=embedder)
+
+
+def test_unwritable_data_dir_is_named(tmp_path, corpus_copy, embedder):
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("x")
+    bad = Settings(corpus_dir=corpus_copy, data_dir=blocker / "data", _env_file=None)
+    with pytest.raises(IngestError, match=str(blocker)):
+        ingest(bad, embedder=embedder)
+
+
+def _cli(args: list[str], settings: Settings) -> subprocess.CompletedProcess:
+    env = {"CAREERBOT_CORPUS_DIR": str(settings.corpus_dir),
+           "CAREERBOT_DATA_DIR": str(settings.data_dir), "CAREERBOT_MAX_FILE_MB": "1",
+           "PATH": str(Path(sys.executable).parent), "HF_HUB_OFFLINE": "1"}
+    return subprocess.run([sys.executable, "-m", "chat.cli", *args], capture_output=True,
+                          text=True, env=env, cwd=ROOT, timeout=600)
+
+
+@pytest.mark.slow
+def test_cli_json_summary_and_strict_exit(settings):
+    write_bad_files(settings.corpus_dir / "uploads", max_mb=1.0)
+    run = _cli(["ingest", "--json"], settings)
+    assert run.returncode == 0, run.stderr
+    summary = json.loads(run.stdout.strip().splitlines()[-1])
+    assert {"added", "updated", "unchanged", "removed", "failed", "documents", "chunks",
+            "seconds"} <= set(summary)
+    assert len(summary["failed"]) == 7 and all({"path", "error"} <= set(f)
+                                                for f in summary["failed"])
+    strict = _cli(["ingest", "--strict", "--json"], settings)
+    assert strict.returncode == 3
+    assert json.loads(strict.stdout.strip().splitlines()[-1])["added"] == 0
+    report = _cli(["corpus", "--json"], settings)
+    assert report.returncode == 0, report.stderr
+    data = json.loads(report.stdout)
+    assert data["chunks"] == summary["chunks"] and len(data["documents"]) == summary["documents"]
