@@ -42,7 +42,7 @@ _JS_LINE = re.compile(r"disqus|\bfunction\s*\(|document\.\s*$|getElementsByTagNa
 
 # --- broken sentences --------------------------------------------------------
 
-_CLOSERS = "”’\"')]"
+_CLOSERS = "”’)]"  # straight quotes open as often as they close: see _starts_closed
 _INDENT = re.compile(r"^[ \t\xa0]{2,}\S")
 _GAP = re.compile(r"(?<=\S)[ \t]*\xa0[\xa0 \t]+(?=\S)")
 
@@ -97,13 +97,20 @@ def _sentence_per_line(blocks: list[str]) -> bool:
     return indented >= 5 and mean_len < 200
 
 
+def _starts_closed(head: str) -> bool:
+    """Does the block open with a quote or bracket that closes the previous sentence?"""
+    if head[0] in _CLOSERS:
+        return True
+    return head[0] in "\"'" and (len(head) == 1 or head[1].isspace())
+
+
 def _continues(prev: str, block: str) -> bool:
     """True when ``block`` is the second half of a sentence the scraper cut."""
     head = block.lstrip()
     if not head or not prev.rstrip().endswith("."):
         return False
     first = head[0]
-    if first in _CLOSERS or first in ",;":
+    if _starts_closed(head) or first in ",;":
         return True
     if first.islower():
         return True
@@ -119,8 +126,8 @@ def rejoin_sentences(text: str) -> str:
     for block in blocks[1:]:
         if _continues(out[-1], block):
             head = block.strip()
-            if head[0] in _CLOSERS and (len(head) == 1 or not head[1].isalnum()
-                                        or head[1].isupper()):
+            if _starts_closed(head) and (len(head) == 1 or not head[1].isalnum()
+                                         or head[1].isupper()):
                 # a closing quote belongs to the sentence before; the rest starts a new one
                 out[-1] += head[0]
                 rest = head[1:].lstrip()

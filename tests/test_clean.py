@@ -69,6 +69,12 @@ def test_sentences_cut_at_full_stops_are_rejoined():
     assert "Find the right person.\n" not in text.split("burnout.")[0]
 
 
+def test_an_opening_straight_quote_stays_with_its_sentence():
+    text = load(SEEDS / "001_93aa8a699f231ffa.txt").text
+    assert '\n"Ready, aim, fire" is generally better' in text
+    assert 'depends on the situation."' not in text
+
+
 def test_rejoin_keeps_real_paragraphs_apart():
     text = "First paragraph ends here.\n\nSecond one Starts with a capital."
     assert rejoin_sentences(text) == text
