@@ -74,9 +74,11 @@ def main() -> None:
     print("| tokens | chunks | support hit@1 | hit@3 | hit@5 | MRR | doc hit@1 | tokens in top 3 |")
     print("|---|---|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['chunk_tokens']} | {r['chunks']} | {r['support_hit_at_1']:.2f} | "
-              f"{r['support_hit_at_3']:.2f} | {r['support_hit_at_5']:.2f} | {r['support_mrr']:.2f} |"
-              f" {r['doc_hit_at_1']:.2f} | {r['mean_tokens_top3']:.0f} |")
+        cells = [r["chunk_tokens"], r["chunks"]] + [
+            f"{r[k]:.2f}" for k in ("support_hit_at_1", "support_hit_at_3", "support_hit_at_5",
+                                    "support_mrr", "doc_hit_at_1")
+        ] + [f"{r['mean_tokens_top3']:.0f}"]
+        print("| " + " | ".join(str(c) for c in cells) + " |")
 
 
 if __name__ == "__main__":
