@@ -51,18 +51,29 @@ def client_for(settings: Settings) -> ClientAPI:
         raise StoreError(f"cannot open the index at {path}: {exc.strerror or exc}") from exc
 
 
-def open_collection(settings: Settings, client: ClientAPI | None = None) -> Collection:
-    """The careerbot collection: cosine space, our embedding function, no default one."""
+def open_collection(
+    settings: Settings, client: ClientAPI | None = None, *, sentences: bool = False
+) -> Collection:
+    """The careerbot collection: cosine space, our embedding function, no default one.
+
+    ``sentences=True`` opens the companion collection holding one entry per
+    sentence of every chunk, which the extractive answerer scores.
+    """
     client = client or client_for(settings)
     return client.get_or_create_collection(
-        name=settings.collection,
+        name=sentence_collection_name(settings) if sentences else settings.collection,
         embedding_function=CareerbotEmbeddingFunction(settings.embedding_model),
         configuration={"hnsw": {"space": "cosine"}},
     )
 
 
+def sentence_collection_name(settings: Settings) -> str:
+    return f"{settings.collection}_sentences"
+
+
 def drop_collection(settings: Settings, client: ClientAPI | None = None) -> None:
-    """Delete the collection if it exists (``--rebuild``)."""
+    """Delete both collections if they exist (``--rebuild``)."""
     client = client or client_for(settings)
-    with contextlib.suppress(Exception):  # NotFoundError or ValueError, by version
-        client.delete_collection(settings.collection)
+    for name in (settings.collection, sentence_collection_name(settings)):
+        with contextlib.suppress(Exception):  # NotFoundError or ValueError, by version
+            client.delete_collection(name)

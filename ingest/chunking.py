@@ -19,7 +19,9 @@ import tiktoken
 from ingest.types import Chunk, Document
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$", re.M)
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”’)]?\s+(?=[\"“‘(]?[A-Z0-9])")
+# Whitespace after a sentence end (optionally closed by a quote or bracket) and
+# before a capital, digit or opening quote.
+_SENTENCE_END = re.compile(r"(?:(?<=[.!?…])|(?<=[.!?…][\"”’)]))\s+(?=[\"“‘(]?[A-Z0-9])")
 
 
 @lru_cache(maxsize=1)
@@ -175,3 +177,25 @@ def chunk_document(doc: Document, max_tokens: int) -> list[Chunk]:
                 position=len(chunks),
             ))
     return chunks
+
+
+_MARKER = re.compile(r"^\s*(?:[-*•>]|\d+[.)]|#{1,6})\s+")
+
+
+def split_sentences(text: str, min_words: int = 3) -> list[str]:
+    """The sentences of a passage, verbatim but for list markers, for extractive answers.
+
+    Lines are split first (list items and headings are units of their own),
+    then sentence ends. Heading lines and fragments under ``min_words`` are
+    dropped: they make poor answers on their own.
+    """
+    out: list[str] = []
+    for line in text.split("\n"):
+        if not line.strip() or re.match(r"^\s*#{1,6}\s", line):
+            continue
+        body = _MARKER.sub("", line).strip()
+        for sentence in _SENTENCE_END.split(body):
+            sentence = sentence.strip()
+            if len(sentence.split()) >= min_words:
+                out.append(sentence)
+    return out

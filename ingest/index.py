@@ -22,7 +22,7 @@ import filelock
 from chat.config import Settings
 from chat.embedder import Embedder, get_embedder
 from chat.store import StoreError, client_for, drop_collection, open_collection
-from ingest.chunking import chunk_document
+from ingest.chunking import chunk_document, split_sentences
 from ingest.loaders import SUPPORTED, doc_id_for, load_bytes, read_checked
 from ingest.types import Chunk, Document, LoadError
 
@@ -191,6 +191,7 @@ class Indexer:
             drop_collection(self.settings, client)
             manifest.documents = {}
         self.collection = open_collection(self.settings, client)
+        self.sentences = open_collection(self.settings, client, sentences=True)
         summary.repaired = self._reconcile(manifest)
 
         full_scan = not paths
@@ -220,17 +221,26 @@ class Indexer:
         return summary
 
     def _reconcile(self, manifest: Manifest) -> int:
-        """Make store and manifest agree after a crash; returns how many fixes."""
+        """Make store and manifest agree after a crash; returns how many fixes.
+
+        A document whose chunks are not all stored is dropped from the manifest
+        (and indexed again below); then anything the manifest does not know,
+        chunk or sentence, is deleted.
+        """
         stored = set(self.collection.get(include=[])["ids"])
+        broken = [d for d, e in manifest.documents.items() if not set(e["chunks"]) <= stored]
+        for doc_id in broken:
+            del manifest.documents[doc_id]
         expected = manifest.chunk_ids()
         orphans = sorted(stored - expected)
         self._delete_ids(orphans)
-        broken = [d for d, e in manifest.documents.items() if not set(e["chunks"]) <= stored]
-        for doc_id in broken:
-            self._delete_ids(manifest.documents.pop(doc_id)["chunks"])
+        sentence_meta = self.sentences.get(include=["metadatas"])
+        stray = [sid for sid, meta in zip(sentence_meta["ids"], sentence_meta["metadatas"],
+                                          strict=True) if meta.get("chunk_id") not in expected]
+        self._delete_batched(self.sentences, stray)
         if broken:
             manifest.save()
-        return len(orphans) + len(broken)
+        return len(orphans) + len(broken) + len(stray)
 
     def _prepare(
         self, path: Path, manifest: Manifest, seen: dict[str, str], summary: IngestSummary
@@ -275,19 +285,19 @@ class Indexer:
         """Embed and store a batch of documents, then record them in the manifest."""
         if not pending:
             return
-        texts = [c.embedding_text(p.doc.title) for p in pending for c in p.chunks]
+        chunks = [(p.doc, c) for p in pending for c in p.chunks]
+        sentences = [(c, i, text) for _, c in chunks
+                     for i, text in enumerate(split_sentences(c.text))]
+        texts = [c.embedding_text(doc.title) for doc, c in chunks] + [t for _, _, t in sentences]
         vectors = self.embedder.embed(texts)
-        summary.embedded += len(texts)
-        ids = [c.id for p in pending for c in p.chunks]
-        docs = [c.text for p in pending for c in p.chunks]
-        metas = [_metadata(p.doc, c) for p in pending for c in p.chunks]
-        step = self._batch_size()
+        summary.embedded += len(chunks)
         try:
-            for i in range(0, len(ids), step):
-                self.collection.upsert(
-                    ids=ids[i : i + step], documents=docs[i : i + step],
-                    metadatas=metas[i : i + step], embeddings=vectors[i : i + step],
-                )
+            self._upsert(self.sentences, [f"{c.id}:{i}" for c, i, _ in sentences],
+                         [t for _, _, t in sentences],
+                         [{"chunk_id": c.id, "doc_id": c.doc_id, "i": i} for c, i, _ in sentences],
+                         vectors[len(chunks):])
+            self._upsert(self.collection, [c.id for _, c in chunks], [c.text for _, c in chunks],
+                         [_metadata(doc, c) for doc, c in chunks], vectors[: len(chunks)])
         except Exception as exc:
             raise StoreError(f"writing to the index failed: {exc}") from exc
         for p in pending:
@@ -303,6 +313,13 @@ class Indexer:
                 summary.updated += 1
         manifest.save()
 
+    def _upsert(self, collection, ids, documents, metadatas, embeddings) -> None:
+        step = self._batch_size()
+        for i in range(0, len(ids), step):
+            part = slice(i, i + step)
+            collection.upsert(ids=ids[part], documents=documents[part],
+                              metadatas=metadatas[part], embeddings=embeddings[part])
+
     def _batch_size(self) -> int:
         try:
             return max(1, min(5000, self.collection._client.get_max_batch_size()))
@@ -310,9 +327,16 @@ class Indexer:
             return 1000
 
     def _delete_ids(self, ids: list[str]) -> None:
+        """Delete chunks and their sentences."""
+        self._delete_batched(self.collection, ids)
         step = self._batch_size()
         for i in range(0, len(ids), step):
-            self.collection.delete(ids=ids[i : i + step])
+            self.sentences.delete(where={"chunk_id": {"$in": ids[i : i + step]}})
+
+    def _delete_batched(self, collection, ids: list[str]) -> None:
+        step = self._batch_size()
+        for i in range(0, len(ids), step):
+            collection.delete(ids=ids[i : i + step])
 
 
 def ingest(

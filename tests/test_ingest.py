@@ -25,6 +25,10 @@ def _ids_by_doc(settings: Settings) -> dict[str, set[str]]:
     return out
 
 
+def _sentence_ids(settings: Settings) -> set[str]:
+    return set(open_collection(settings, sentences=True).get(include=[])["ids"])
+
+
 def test_second_run_embeds_nothing_and_keeps_every_chunk(settings, embedder):
     first = ingest(settings, embedder=embedder)
     assert first.added == first.documents >= 17 and not first.failed
@@ -89,9 +93,13 @@ def test_killed_ingest_is_repaired_by_the_next_one(settings, embedder, tmp_path)
     partial = sorted(data["documents"])[-1]
     collection.delete(ids=data["documents"][partial]["chunks"][:1])
     settings.manifest_path.write_text(json.dumps(data))
+    open_collection(settings, sentences=True).upsert(
+        ids=["orphan:0"], documents=["stale sentence"], embeddings=[[0.0] * 383 + [1.0]],
+        metadatas=[{"chunk_id": "orphan", "doc_id": "ghost", "i": 0}])
     summary = ingest(settings, embedder=embedder)
     assert summary.repaired >= 2
     assert _ids_by_doc(settings) == want
+    assert _sentence_ids(settings) == _sentence_ids(reference)
 
 
 def test_rebuild_starts_over(settings, embedder):

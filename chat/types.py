@@ -1,0 +1,84 @@
+"""The typed objects the question side hands from stage to stage.
+
+``Answer`` is the one answer type: the CLI prints it, the web app renders it,
+the evals score it. Its ``to_dict`` is the JSON contract in the README.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Sentence:
+    """One sentence of a passage, with its embedding, for extractive answers."""
+
+    text: str
+    index: int
+    vector: object = None  # numpy vector; kept loose so this module needs no numpy
+
+
+@dataclass
+class Passage:
+    """A retrieved chunk with where it came from and how it scored."""
+
+    chunk_id: str
+    doc_id: str
+    text: str
+    title: str = ""
+    heading: str = ""
+    url: str = ""
+    source: str = ""
+    position: int = 0
+    score: float = 0.0        # fused rank score (RRF), higher is better
+    dense: float = 0.0        # cosine similarity of the passage to the query
+    lexical: float = 0.0      # BM25 score
+    sentences: list[Sentence] = field(default_factory=list)
+
+
+@dataclass
+class Citation:
+    """A passage the answer actually cites, numbered in order of first use."""
+
+    n: int
+    doc_id: str
+    title: str
+    heading: str
+    url: str
+    source: str
+    text: str
+    score: float
+    quote: str = ""  # the sentence(s) of the passage the answer relies on
+
+    def to_dict(self) -> dict:
+        return {"n": self.n, "doc_id": self.doc_id, "title": self.title,
+                "heading": self.heading, "url": self.url, "source": self.source,
+                "text": self.text, "score": round(self.score, 4), "quote": self.quote}
+
+
+@dataclass
+class Answer:
+    """What every front end shows and every eval scores."""
+
+    question: str
+    answer: str
+    refused: bool
+    citations: list[Citation] = field(default_factory=list)
+    id: str | None = None
+    latency_ms: int = 0
+    topics: list[str] = field(default_factory=list)
+    query: str = ""        # the standalone query actually searched
+    backend: str = "extractive"
+    error: str | None = None
+    notice: str | None = None
+
+    def to_dict(self) -> dict:
+        data = {"id": self.id, "question": self.question, "answer": self.answer,
+                "refused": self.refused, "citations": [c.to_dict() for c in self.citations],
+                "latency_ms": self.latency_ms, "topics": self.topics, "query": self.query,
+                "backend": self.backend}
+        if self.error:
+            data["error"] = self.error
+        if self.notice:
+            data["notice"] = self.notice
+        return data
