@@ -1,0 +1,242 @@
+"""Hybrid retrieval: dense (Chroma) and BM25, fused by reciprocal rank.
+
+Dense search finds paraphrases ("how much maths" ~ "mathematics in the
+context of ML"); BM25 finds rare exact words (DP-203, vLookUp, bi-weekly) that
+a small embedder blurs. Reciprocal rank fusion combines the two rankings
+without having to calibrate their scores against each other. (A third ranking
+by best-matching sentence was tried and lowered passage hit@5 from 0.86 to
+0.81 on the reference questions: MiniLM matches "mentorship" to every mentor
+sentence, so it was dropped.)
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import bm25s
+import numpy as np
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document as LCDocument
+from langchain_core.retrievers import BaseRetriever
+
+from chat.config import Settings
+from chat.embedder import Embedder, get_embedder
+from chat.store import StoreError, client_for, open_collection
+from chat.types import Passage, Sentence
+
+RRF_K = 60
+CANDIDATES = 20
+NEAR_DUPLICATE_JACCARD = 0.7
+
+_STOPWORD_TEXT = """
+a about above after again against all am an and any are as at be because been before being
+below between both but by can could did do does doing down during each few for from further
+had has have having he her here hers herself him himself his how i if in into is it its itself
+just me more most my myself no nor not now of off on once only or other our ours ourselves out
+over own same she should so some such than that the their theirs them themselves then there
+these they this those through to too under until up very was we were what when where which
+while who whom why will with would you your yours yourself yourselves really get got also
+want wanna need know tell please much many one ones thing things way ve ll re don isn
+"""
+_STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def tokenize(text: str) -> list[str]:
+    """Lowercase word stems without stopwords; shared by index and query."""
+    words = re.findall(r"[a-z0-9]+(?:[-'][a-z0-9]+)*", text.lower())
+    return _stemmer().stemWords([w for w in words if w not in _STOPWORDS])
+
+
+@dataclass
+class _Lexical:
+    """A BM25 index over every chunk, with the chunk records it was built from."""
+
+    index: bm25s.BM25 | None
+    ids: list[str]
+    records: dict[str, dict]
+    signature: tuple
+
+
+class Retriever:
+    """Finds the passages that best match a query; one per process, reused."""
+
+    def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
+        self.settings = settings
+        self.embedder = embedder or get_embedder(settings.embedding_model)
+        client = client_for(settings)
+        self.collection = open_collection(settings, client)
+        self.sentences = open_collection(settings, client, sentences=True)
+        self._lexical: _Lexical | None = None
+
+    # --- index state -------------------------------------------------------
+
+    def _signature(self) -> tuple:
+        """Changes whenever an ingest commits (the manifest is rewritten each time)."""
+        try:
+            stat = self.settings.manifest_path.stat()
+            return (stat.st_mtime_ns, stat.st_size, self.collection.count())
+        except OSError:
+            return (0, 0, self.collection.count())
+
+    def lexical(self) -> _Lexical:
+        """The BM25 index, rebuilt when the store has changed since it was built."""
+        signature = self._signature()
+        if self._lexical is None or self._lexical.signature != signature:
+            self._lexical = self._build_lexical(signature)
+        return self._lexical
+
+    def _build_lexical(self, signature: tuple) -> _Lexical:
+        got = self.collection.get(include=["documents", "metadatas"])
+        ids = list(got["ids"])
+        records = {cid: {"text": text, **meta}
+                   for cid, text, meta in zip(ids, got["documents"], got["metadatas"], strict=True)}
+        if not ids:
+            return _Lexical(None, [], {}, signature)
+        corpus = [tokenize(f"{r.get('title', '')} {r.get('heading', '')} {r['text']}")
+                  for r in records.values()]
+        index = bm25s.BM25()
+        index.index(corpus, show_progress=False)
+        return _Lexical(index, ids, records, signature)
+
+    @property
+    def size(self) -> int:
+        return len(self.lexical().ids)
+
+    # --- search ------------------------------------------------------------
+
+    def search(self, query: str, k: int = 5, query_vector: np.ndarray | None = None
+               ) -> list[Passage]:
+        """The ``k`` best passages for ``query``, near-duplicates removed, with sentences."""
+        lexical = self.lexical()
+        if not lexical.ids or not query.strip():
+            return []
+        vector = self.embedder.embed_query(query) if query_vector is None else query_vector
+        dense = self._dense(vector, lexical)
+        bm25 = self._bm25(query, lexical)
+        fused: dict[str, float] = {}
+        for ranking in (list(dense), list(bm25)):
+            for rank, cid in enumerate(ranking, start=1):
+                fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank)
+        order = sorted(fused, key=lambda cid: (-fused[cid], cid))
+        passages: list[Passage] = []
+        for cid in order:
+            record = lexical.records.get(cid)
+            if record is None or _is_near_duplicate(record["text"], passages):
+                continue
+            passages.append(_passage(cid, record, fused[cid], dense.get(cid), bm25.get(cid, 0.0)))
+            if len(passages) == k:
+                break
+        self._fill_dense_scores(passages, vector)
+        self._attach_sentences(passages)
+        return passages
+
+    def _dense(self, vector: np.ndarray, lexical: _Lexical) -> dict[str, float]:
+        try:
+            res = self.collection.query(query_embeddings=[vector],
+                                        n_results=min(CANDIDATES, len(lexical.ids)),
+                                        include=["distances"])
+        except Exception as exc:
+            raise StoreError(f"the index is unavailable: {exc}") from exc
+        return {cid: 1.0 - float(dist)
+                for cid, dist in zip(res["ids"][0], res["distances"][0], strict=True)}
+
+    def _bm25(self, query: str, lexical: _Lexical) -> dict[str, float]:
+        tokens = [t for t in tokenize(query) if t in lexical.index.vocab_dict]
+        if not tokens:
+            return {}
+        k = min(CANDIDATES, len(lexical.ids))
+        docs, scores = lexical.index.retrieve([tokens], k=k, show_progress=False)
+        return {lexical.ids[int(i)]: float(s) for i, s in zip(docs[0], scores[0], strict=True)
+                if s > 0}
+
+    def _fill_dense_scores(self, passages: list[Passage], vector: np.ndarray) -> None:
+        """BM25-only passages have no dense score yet; fetch their vectors."""
+        missing = [p.chunk_id for p in passages if p.dense is None]
+        if missing:
+            got = self.collection.get(ids=missing, include=["embeddings"])
+            sims = {cid: float(np.dot(vec, vector))
+                    for cid, vec in zip(got["ids"], got["embeddings"], strict=True)}
+            for p in passages:
+                if p.dense is None:
+                    p.dense = sims.get(p.chunk_id, 0.0)
+
+    def _attach_sentences(self, passages: list[Passage]) -> None:
+        if not passages:
+            return
+        got = self.sentences.get(where={"chunk_id": {"$in": [p.chunk_id for p in passages]}},
+                                 include=["documents", "metadatas", "embeddings"])
+        by_chunk: dict[str, list[Sentence]] = {}
+        for text, meta, vec in zip(got["documents"], got["metadatas"], got["embeddings"],
+                                   strict=True):
+            by_chunk.setdefault(meta["chunk_id"], []).append(
+                Sentence(text=text, index=int(meta["i"]), vector=np.asarray(vec)))
+        for p in passages:
+            p.sentences = sorted(by_chunk.get(p.chunk_id, []), key=lambda s: s.index)
+
+    def neighbours(self, passage: Passage) -> tuple[Passage | None, Passage | None]:
+        """The chunks just before and after ``passage`` in its document, for context."""
+        lexical = self.lexical()
+        found: dict[int, Passage] = {}
+        for cid, record in lexical.records.items():
+            if record.get("doc_id") == passage.doc_id and \
+                    abs(int(record.get("position", -99)) - passage.position) == 1:
+                found[int(record["position"])] = _passage(cid, record, 0.0, 0.0, 0.0)
+        return found.get(passage.position - 1), found.get(passage.position + 1)
+
+    def headings(self) -> list[tuple[str, str]]:
+        """Every (title, heading) in the index: what the corpus covers."""
+        seen: dict[tuple[str, str], None] = {}
+        for record in self.lexical().records.values():
+            seen[(str(record.get("title", "")), str(record.get("heading", "")))] = None
+        return list(seen)
+
+
+def _passage(cid: str, record: dict, score: float, dense: float | None, lexical: float
+             ) -> Passage:
+    return Passage(
+        chunk_id=cid, doc_id=str(record.get("doc_id", "")), text=record["text"],
+        title=str(record.get("title", "")), heading=str(record.get("heading", "")),
+        url=str(record.get("url", "")), source=str(record.get("source", "")),
+        position=int(record.get("position", 0)), score=score, dense=dense, lexical=lexical,
+    )
+
+
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"\w+", text.lower()))
+
+
+def _is_near_duplicate(text: str, chosen: list[Passage]) -> bool:
+    words = _words(text)
+    for p in chosen:
+        other = _words(p.text)
+        union = words | other
+        if union and len(words & other) / len(union) >= NEAR_DUPLICATE_JACCARD:
+            return True
+    return False
+
+
+class CareerbotRetriever(BaseRetriever):
+    """careerbot's hybrid retriever as a LangChain retriever, for use in other chains."""
+
+    retriever: Any
+    k: int = 5
+
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
+    ) -> list[LCDocument]:
+        return [
+            LCDocument(page_content=p.text, id=p.chunk_id, metadata={
+                "doc_id": p.doc_id, "title": p.title, "heading": p.heading, "url": p.url,
+                "source": p.source, "score": p.score, "dense": p.dense})
+            for p in self.retriever.search(query, k=self.k)
+        ]
