@@ -35,6 +35,12 @@ class Settings(BaseSettings):
     chunk_tokens: int = Field(
         256, ge=32, le=2048, description="Largest chunk, in cl100k_base tokens."
     )
+    min_support: float = Field(
+        1.05, ge=0, le=2,
+        description="Refuse when support (best answer sentence score + share of the "
+        "question's key words found in the passages) is below this; calibrated on "
+        "evals/reference_qa.jsonl, see docs/ARCHITECTURE.md.",
+    )
     max_file_mb: float = Field(20.0, gt=0, description="Files larger than this are skipped.")
     llm_base_url: str | None = Field(None, description="OpenAI-compatible endpoint.")
     llm_model: str | None = Field(None, description="Model name at that endpoint.")

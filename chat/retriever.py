@@ -11,8 +11,10 @@ sentence, so it was dropped.)
 
 from __future__ import annotations
 
+import math
 import re
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -65,6 +67,11 @@ class _Lexical:
     ids: list[str]
     records: dict[str, dict]
     signature: tuple
+    df: dict[str, int] = field(default_factory=dict)
+
+    def idf(self, term: str) -> float:
+        """Inverse document frequency; a term the corpus never uses scores highest."""
+        return math.log((len(self.ids) + 1) / (self.df.get(term, 0) + 0.5))
 
 
 class Retriever:
@@ -106,7 +113,24 @@ class Retriever:
                   for r in records.values()]
         index = bm25s.BM25()
         index.index(corpus, show_progress=False)
-        return _Lexical(index, ids, records, signature)
+        df = Counter(term for tokens in corpus for term in set(tokens))
+        return _Lexical(index, ids, records, signature, dict(df))
+
+    def coverage(self, query: str, passages: list[Passage]) -> float:
+        """Share of the query's meaning-bearing words (idf-weighted) the passages contain.
+
+        A question about H-1B visas or cryptocurrency may land near career text
+        in embedding space, but its key words are nowhere in the passages.
+        """
+        lexical = self.lexical()
+        terms = set(tokenize(query))
+        if not terms:
+            return 0.0
+        found: set[str] = set()
+        for p in passages:
+            found |= set(tokenize(f"{p.title} {p.heading} {p.text}"))
+        total = sum(lexical.idf(t) for t in terms)
+        return sum(lexical.idf(t) for t in terms & found) / total if total else 0.0
 
     @property
     def size(self) -> int:

@@ -1,0 +1,140 @@
+"""Answerers: turn a question and retrieved passages into a draft with ``[n]`` markers.
+
+Both answerers return a ``Draft``; ``chat.verify`` checks its markers the same
+way for both. The extractive answerer is the default: it only ever copies
+sentences from the corpus, so it cannot invent anything.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from chat.retriever import tokenize
+from chat.types import Passage, Sentence
+
+# Weights of the sentence score: meaning, shared words, and the passage's rank.
+SEMANTIC, LEXICAL, PRIOR = 0.6, 0.25, 0.15
+MAX_SENTENCES = 3
+MAX_WORDS = 110
+KEEP_RATIO = 0.8        # a further sentence must score at least this share of the best
+SAME_SENTENCE = 0.85    # cosine above which two sentences say the same thing
+
+
+@dataclass
+class Draft:
+    """An answer before verification; ``[n]`` is 1-based into the passages given."""
+
+    text: str
+    quotes: dict[int, list[str]] = field(default_factory=dict)
+    best: float = 0.0   # score of the best sentence: the refusal check uses it
+
+
+@dataclass
+class _Scored:
+    score: float
+    passage: int
+    sentence: Sentence
+
+
+def _overlap(weights: dict[str, float], terms: set[str]) -> float:
+    """The idf-weighted share of the query's words found in ``terms``."""
+    total = sum(weights.values())
+    return sum(w for t, w in weights.items() if t in terms) / total if total else 0.0
+
+
+def score_sentences(query: str, vector: np.ndarray, passages: list[Passage],
+                    idf: Callable[[str], float] = lambda _t: 1.0) -> list[_Scored]:
+    """Score every sentence of every passage against the query.
+
+    Shared words count by rarity (``idf``): "meet" says more than "mentorship"
+    in a corpus about mentoring. A sentence also shares, at half weight, the
+    words of its section heading. A question in the corpus ("What programming
+    language should we start with?") is never an answer itself, but its score
+    passes to the sentence that follows it, which usually is.
+    """
+    weights = {t: idf(t) for t in set(tokenize(query))}
+    scored: list[_Scored] = []
+    for rank, passage in enumerate(passages):
+        prior = 1.0 / (1 + rank)
+        carried = 0.0
+        context = set(tokenize(f"{passage.title} {passage.heading}"))
+        for sentence in passage.sentences:
+            semantic = float(np.dot(sentence.vector, vector)) if sentence.vector is not None else 0
+            own = set(tokenize(sentence.text))
+            lexical = 0.5 * _overlap(weights, own) + 0.5 * _overlap(weights, own | context)
+            score = SEMANTIC * semantic + LEXICAL * lexical + PRIOR * prior
+            if sentence.text.rstrip().endswith("?"):
+                carried = score
+                continue
+            scored.append(_Scored(max(score, carried), rank, sentence))
+            carried = 0.0
+    return sorted(scored, key=lambda s: -s.score)
+
+
+def _similar(a: Sentence, b: Sentence) -> bool:
+    if a.vector is None or b.vector is None:
+        return a.text == b.text
+    return float(np.dot(a.vector, b.vector)) >= SAME_SENTENCE
+
+
+def select(scored: list[_Scored]) -> list[_Scored]:
+    """The best few sentences, no two alike, within the word budget."""
+    chosen: list[_Scored] = []
+    words = 0
+    for item in scored:
+        if chosen and (item.score < KEEP_RATIO * chosen[0].score or len(chosen) == MAX_SENTENCES):
+            break
+        n_words = len(item.sentence.text.split())
+        if chosen and words + n_words > MAX_WORDS:
+            continue
+        if any(_similar(item.sentence, c.sentence) for c in chosen):
+            continue
+        chosen.append(item)
+        words += n_words
+    return chosen
+
+
+def _readable_order(chosen: list[_Scored]) -> list[_Scored]:
+    """Group sentences by passage (best passage first), in the order the author wrote them."""
+    first_seen: dict[int, int] = {}
+    for i, item in enumerate(chosen):
+        first_seen.setdefault(item.passage, i)
+    return sorted(chosen, key=lambda s: (first_seen[s.passage], s.sentence.index))
+
+
+def _clean_sentence(text: str) -> str:
+    """Drop Markdown emphasis and link targets so the answer reads as prose."""
+    text = re.sub(r"\[([^\]]+)\]\((?:https?://|/)[^)]*\)", r"\1", text)
+    return text.replace("**", "").replace("__", "").strip()
+
+
+class ExtractiveAnswerer:
+    """Answers with the corpus's own sentences, each followed by its passage's ``[n]``."""
+
+    name = "extractive"
+
+    def __init__(self, idf: Callable[[str], float] = lambda _t: 1.0) -> None:
+        self.idf = idf
+
+    def draft(self, query: str, vector: np.ndarray, passages: list[Passage]) -> Draft:
+        scored = score_sentences(query, vector, passages, self.idf)
+        if not scored:
+            return Draft("")
+        chosen = _readable_order(select(scored))
+        parts, quotes = [], {}
+        for item in chosen:
+            n = item.passage + 1
+            parts.append(f"{_clean_sentence(item.sentence.text)} [{n}]")
+            quotes.setdefault(n, []).append(item.sentence.text)
+        return Draft(" ".join(parts), quotes, best=scored[0].score)
+
+    def stream(self, query: str, vector: np.ndarray, passages: list[Passage]) -> Iterator[str]:
+        """The extractive draft is ready at once; yield it sentence by sentence."""
+        draft = self.draft(query, vector, passages)
+        for piece in re.split(r"(?<=\])\s+", draft.text):
+            if piece:
+                yield piece + " "

@@ -1,0 +1,49 @@
+"""Make any text safe to use as a question, and notice what had to change.
+
+A question is user input: it may be empty, huge, full of control characters,
+or carry instructions aimed at a language model. None of that may crash a
+session or change what the bot does; instructions are cut out of the text that
+is searched (and never reach a prompt as instructions).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+MAX_CHARS = 2000
+
+_INJECTION = re.compile(
+    r"(?:\b(?:ignore|disregard|forget|override|bypass)\b[^.?!\n]{0,60}?"
+    r"\b(?:instructions?|prompts?|rules?|guidelines?|corpus|context|above|previous)\b"
+    r"|\b(?:print|reveal|show|repeat|output|tell me)\b[^.?!\n]{0,30}?"
+    r"\b(?:system|hidden|initial)\s+(?:prompt|instructions?|message)\b"
+    r"|\byou are now\b[^.?!\n]{0,40}"
+    r"|\b(?:reply|respond|answer)\s+(?:only\s+)?with\b[^.?!\n]{0,40}"
+    r"|\bjailbreak\b|\bDAN mode\b)",
+    re.I,
+)
+
+
+@dataclass
+class Guarded:
+    text: str                  # what is searched and answered
+    notice: str | None = None  # told to the visitor when the text was changed
+    injection: bool = False    # instructions were found and cut out
+
+
+def guard(question: object, max_chars: int = MAX_CHARS) -> Guarded:
+    """Normalise a question: text only, no control characters, bounded, no instructions."""
+    text = question if isinstance(question, str) else ("" if question is None else str(question))
+    text = unicodedata.normalize("NFC", text)
+    text = "".join(ch if ch in "\n\t" or unicodedata.category(ch)[0] != "C" else " "
+                   for ch in text)
+    notice = None
+    if len(text) > max_chars:
+        text = text[:max_chars]
+        notice = f"Your question was long, so only its first {max_chars} characters were used."
+    stripped = _INJECTION.sub(" ", text)
+    injection = stripped != text
+    text = re.sub(r"\s+", " ", stripped).strip(" .,;:-")
+    return Guarded(text=text, notice=notice, injection=injection)

@@ -1,0 +1,59 @@
+"""The one citation check both answerers go through.
+
+An answer may only cite passages that were retrieved. Markers pointing
+anywhere else are removed; the passages actually cited are renumbered 1..k
+in order of first use and become the answer's citations; passages retrieved
+but not cited are not shown. An answer with no valid citation at all is not
+an answer: the chain turns it into a refusal.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from chat.types import Citation, Passage
+
+_MARKER = re.compile(r"\s*\[(\d{1,3})\]")
+
+
+@dataclass
+class Verified:
+    text: str
+    citations: list[Citation]
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.citations) and bool(self.text.strip())
+
+
+def verify(draft: str, passages: list[Passage], quotes: dict[int, list[str]] | None = None
+           ) -> Verified:
+    """Renumber ``[n]`` markers (1-based into ``passages``) and drop the dangling ones."""
+    order: list[int] = []
+
+    def renumber(match: re.Match) -> str:
+        n = int(match.group(1))
+        if not 1 <= n <= len(passages):
+            return ""
+        if n not in order:
+            order.append(n)
+        return f" [{order.index(n) + 1}]"
+
+    text = _MARKER.sub(renumber, draft)
+    text = re.sub(r"(\[\d+\])(?:\s*\1)+", r"\1", text)  # "[1] [1]" -> "[1]"
+    text = re.sub(r"[ \t]+", " ", text).strip()
+    citations = []
+    for new, old in enumerate(order, start=1):
+        p = passages[old - 1]
+        citations.append(Citation(
+            n=new, doc_id=p.doc_id, title=p.title, heading=p.heading, url=p.url,
+            source=p.source, text=p.text, score=p.score,
+            quote=" ".join((quotes or {}).get(old, [])),
+        ))
+    return Verified(text=text, citations=citations)
+
+
+def markers(text: str) -> list[int]:
+    """Every ``[n]`` in ``text``, in order (used by tests and evals)."""
+    return [int(m) for m in re.findall(r"\[(\d{1,3})\]", text)]
