@@ -17,7 +17,7 @@ from chat.retriever import tokenize
 from chat.types import Passage, Sentence
 
 # Weights of the sentence score: meaning, shared words, and the passage's rank.
-SEMANTIC, LEXICAL, PRIOR = 0.6, 0.25, 0.15
+SEMANTIC, LEXICAL, PRIOR = 0.6, 0.3, 0.1
 MAX_SENTENCES = 3
 MAX_WORDS = 110
 KEEP_RATIO = 0.8        # a further sentence must score at least this share of the best
@@ -52,9 +52,9 @@ def score_sentences(query: str, vector: np.ndarray, passages: list[Passage],
 
     Shared words count by rarity (``idf``): "meet" says more than "mentorship"
     in a corpus about mentoring. A sentence also shares, at half weight, the
-    words of its section heading. A question in the corpus ("What programming
-    language should we start with?") is never an answer itself, but its score
-    passes to the sentence that follows it, which usually is.
+    words of its section heading. A question in the corpus is never an answer
+    itself; an FAQ entry's question ("What programming language should we
+    start with?") passes its score to the sentence that follows, its answer.
     """
     weights = {t: idf(t) for t in set(tokenize(query))}
     scored: list[_Scored] = []
@@ -68,7 +68,7 @@ def score_sentences(query: str, vector: np.ndarray, passages: list[Passage],
             lexical = 0.5 * _overlap(weights, own) + 0.5 * _overlap(weights, own | context)
             score = SEMANTIC * semantic + LEXICAL * lexical + PRIOR * prior
             if sentence.text.rstrip().endswith("?"):
-                carried = score
+                carried = score if sentence.faq else 0.0
                 continue
             scored.append(_Scored(max(score, carried), rank, sentence))
             carried = 0.0

@@ -121,6 +121,88 @@ def corpus(
         console.print(f"  {pair['a_doc']} ~ {pair['b_doc']} ({pair['similarity']})")
 
 
+def _chain(settings: Settings):
+    from chat.chain import Chain
+
+    return Chain(settings)
+
+
+def _print_answer(answer, console) -> None:
+    """An answer for a person: the text, then the numbered sources under it."""
+    from rich.markup import escape
+
+    console.print(escape(answer.answer))
+    if answer.notice:
+        console.print(f"[dim]{escape(answer.notice)}[/dim]")
+    for c in answer.citations:
+        where = " > ".join(x for x in (c.title, c.heading) if x)
+        link = f" {c.url}" if c.url else ""
+        console.print(f"  [bold][{c.n}][/bold] {escape(where)} ({escape(c.source)}){escape(link)}")
+
+
+def _batch(chain, lines) -> None:
+    """JSON lines in, JSON lines out, same order; a bad line gets an error object."""
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            if not isinstance(item, dict) or not isinstance(item.get("question"), str):
+                raise ValueError('each line must be an object with a string "question"')
+        except ValueError as exc:
+            typer.echo(json.dumps({"id": None, "line": number, "error": str(exc)}), nl=True)
+            continue
+        answer = chain.ask(item["question"], item.get("history"), id=item.get("id"))
+        typer.echo(json.dumps(answer.to_dict(), ensure_ascii=False))
+        sys.stdout.flush()
+
+
+@app.command()
+def ask(
+    question: Annotated[str | None, typer.Argument(help="The question to answer.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one answer object.")] = False,
+    jsonl: Annotated[bool, typer.Option("--jsonl", help="Batch: read JSON lines "
+                     '({"question", "id"?, "history"?}) from stdin, write one answer per line '
+                     "in the same order.")] = False,
+) -> None:
+    """Answer one question from the corpus, with numbered citations."""
+    settings = _settings()
+    if jsonl:
+        _batch(_chain(settings), sys.stdin)
+        return
+    if question is None:
+        _fail("give a QUESTION, or --jsonl to read questions from stdin", 2)
+    answer = _chain(settings).ask(question)
+    if as_json:
+        typer.echo(json.dumps(answer.to_dict(), ensure_ascii=False))
+    else:
+        from rich.console import Console
+
+        _print_answer(answer, Console())
+
+
+@app.command()
+def chat() -> None:
+    """A conversation in the terminal; follow-up questions use what was said before."""
+    from rich.console import Console
+
+    console = Console()
+    chain = _chain(_settings())
+    history: list[dict[str, str]] = []
+    console.print("Ask a career question (empty line or Ctrl-D to quit).")
+    while True:
+        try:
+            question = console.input("[bold]you>[/bold] ")
+        except (EOFError, KeyboardInterrupt):
+            break
+        if not question.strip():
+            break
+        answer = chain.ask(question, history)
+        _print_answer(answer, console)
+        history += [{"role": "user", "content": question},
+                    {"role": "assistant", "content": answer.answer}]
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

@@ -36,7 +36,7 @@ class Settings(BaseSettings):
         256, ge=32, le=2048, description="Largest chunk, in cl100k_base tokens."
     )
     min_support: float = Field(
-        1.05, ge=0, le=2,
+        1.06, ge=0, le=2,
         description="Refuse when support (best answer sentence score + share of the "
         "question's key words found in the passages) is below this; calibrated on "
         "evals/reference_qa.jsonl, see docs/ARCHITECTURE.md.",

@@ -117,10 +117,13 @@ class Retriever:
         return _Lexical(index, ids, records, signature, dict(df))
 
     def coverage(self, query: str, passages: list[Passage]) -> float:
-        """Share of the query's meaning-bearing words (idf-weighted) the passages contain.
+        """How much of the question's meaning the corpus speaks to, idf-weighted.
 
-        A question about H-1B visas or cryptocurrency may land near career text
-        in embedding space, but its key words are nowhere in the passages.
+        A word in the retrieved passages counts fully; a word the corpus uses
+        elsewhere counts half (the passages may use a synonym); a word the
+        corpus never uses counts nothing. A question about H-1B visas or
+        cryptocurrency may land near career text in embedding space, but its
+        key words are nowhere in the corpus.
         """
         lexical = self.lexical()
         terms = set(tokenize(query))
@@ -129,8 +132,11 @@ class Retriever:
         found: set[str] = set()
         for p in passages:
             found |= set(tokenize(f"{p.title} {p.heading} {p.text}"))
-        total = sum(lexical.idf(t) for t in terms)
-        return sum(lexical.idf(t) for t in terms & found) / total if total else 0.0
+        weights = {t: lexical.idf(t) for t in terms}
+        credit = sum(w if t in found else 0.5 * w if t in lexical.df else 0.0
+                     for t, w in weights.items())
+        total = sum(weights.values())
+        return credit / total if total else 0.0
 
     @property
     def size(self) -> int:
@@ -203,7 +209,8 @@ class Retriever:
         for text, meta, vec in zip(got["documents"], got["metadatas"], got["embeddings"],
                                    strict=True):
             by_chunk.setdefault(meta["chunk_id"], []).append(
-                Sentence(text=text, index=int(meta["i"]), vector=np.asarray(vec)))
+                Sentence(text=text, index=int(meta["i"]), vector=np.asarray(vec),
+                         faq=bool(meta.get("faq", False))))
         for p in passages:
             p.sentences = sorted(by_chunk.get(p.chunk_id, []), key=lambda s: s.index)
 

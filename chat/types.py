@@ -16,6 +16,7 @@ class Sentence:
     text: str
     index: int
     vector: object = None  # numpy vector; kept loose so this module needs no numpy
+    faq: bool = False      # an FAQ question: its answer is the next sentence
 
 
 @dataclass

@@ -180,22 +180,25 @@ def chunk_document(doc: Document, max_tokens: int) -> list[Chunk]:
 
 
 _MARKER = re.compile(r"^\s*(?:[-*•>]|\d+[.)]|#{1,6})\s+")
+_LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 
 
-def split_sentences(text: str, min_words: int = 3) -> list[str]:
+def split_sentences(text: str, min_words: int = 3) -> list[tuple[str, bool]]:
     """The sentences of a passage, verbatim but for list markers, for extractive answers.
 
-    Lines are split first (list items and headings are units of their own),
-    then sentence ends. Heading lines and fragments under ``min_words`` are
-    dropped: they make poor answers on their own.
+    Each comes with a flag: true for a question that is a list item of its own
+    (an FAQ entry), whose answer is the sentence that follows. Lines are split
+    first (list items and headings are units of their own), then sentence
+    ends. Heading lines and fragments under ``min_words`` are dropped.
     """
-    out: list[str] = []
+    out: list[tuple[str, bool]] = []
     for line in text.split("\n"):
         if not line.strip() or re.match(r"^\s*#{1,6}\s", line):
             continue
         body = _MARKER.sub("", line).strip()
+        faq = bool(_LIST_ITEM.match(line)) and body.endswith("?")
         for sentence in _SENTENCE_END.split(body):
             sentence = sentence.strip()
             if len(sentence.split()) >= min_words:
-                out.append(sentence)
+                out.append((sentence, faq and sentence.endswith("?")))
     return out

@@ -28,7 +28,7 @@ from ingest.types import Chunk, Document, LoadError
 
 # Bump when cleaning or chunking changes what a given file turns into:
 # every document is then re-indexed once.
-PIPELINE_VERSION = "1"
+PIPELINE_VERSION = "2"
 MANIFEST_VERSION = 1
 _FLUSH_CHUNKS = 256
 _SKIP_NAMES = {"README.md", "readme.md"}
@@ -286,15 +286,16 @@ class Indexer:
         if not pending:
             return
         chunks = [(p.doc, c) for p in pending for c in p.chunks]
-        sentences = [(c, i, text) for _, c in chunks
-                     for i, text in enumerate(split_sentences(c.text))]
-        texts = [c.embedding_text(doc.title) for doc, c in chunks] + [t for _, _, t in sentences]
+        sentences = [(c, i, text, faq) for _, c in chunks
+                     for i, (text, faq) in enumerate(split_sentences(c.text))]
+        texts = [c.embedding_text(doc.title) for doc, c in chunks] + [s[2] for s in sentences]
         vectors = self.embedder.embed(texts)
         summary.embedded += len(chunks)
         try:
-            self._upsert(self.sentences, [f"{c.id}:{i}" for c, i, _ in sentences],
-                         [t for _, _, t in sentences],
-                         [{"chunk_id": c.id, "doc_id": c.doc_id, "i": i} for c, i, _ in sentences],
+            self._upsert(self.sentences, [f"{c.id}:{i}" for c, i, _, _ in sentences],
+                         [t for _, _, t, _ in sentences],
+                         [{"chunk_id": c.id, "doc_id": c.doc_id, "i": i, "faq": faq}
+                          for c, i, _, faq in sentences],
                          vectors[len(chunks):])
             self._upsert(self.collection, [c.id for _, c in chunks], [c.text for _, c in chunks],
                          [_metadata(doc, c) for doc, c in chunks], vectors[: len(chunks)])
