@@ -15,10 +15,10 @@ from dataclasses import dataclass
 MAX_CHARS = 2000
 
 _INJECTION = re.compile(
-    r"(?:\b(?:ignore|disregard|forget|override|bypass)\b[^.?!\n]{0,60}?"
-    r"\b(?:instructions?|prompts?|rules?|guidelines?|corpus|context|above|previous)\b"
-    r"|\b(?:print|reveal|show|repeat|output|tell me)\b[^.?!\n]{0,30}?"
-    r"\b(?:system|hidden|initial)\s+(?:prompt|instructions?|message)\b"
+    r"(?:\b(?:ignore|disregard|forget|override|bypass)\b(?:\s+\w+){0,4}?\s+"
+    r"(?:instructions?|prompts?|rules?|guidelines?|corpus|context|directions?|above)\b"
+    r"|\b(?:print|reveal|show|repeat|output|tell me)\b(?:\s+\w+){0,4}?\s+"
+    r"(?:system|hidden|initial)\s+(?:prompt|instructions?|message)\b"
     r"|\byou are now\b[^.?!\n]{0,40}"
     r"|\b(?:reply|respond|answer)\s+(?:only\s+)?with\b[^.?!\n]{0,40}"
     r"|\bjailbreak\b|\bDAN mode\b)",

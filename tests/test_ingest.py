@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import filelock
@@ -13,8 +11,7 @@ import pytest
 from chat.config import Settings
 from chat.store import open_collection
 from ingest.index import IngestError, ingest
-from tests.conftest import ROOT
-from tests.helpers import write_bad_files
+from tests.helpers import run_cli, write_bad_files
 
 
 def _ids_by_doc(settings: Settings) -> dict[str, set[str]]:
@@ -124,28 +121,20 @@ def test_unwritable_data_dir_is_named(tmp_path, corpus_copy, embedder):
         ingest(bad, embedder=embedder)
 
 
-def _cli(args: list[str], settings: Settings) -> subprocess.CompletedProcess:
-    env = {"CAREERBOT_CORPUS_DIR": str(settings.corpus_dir),
-           "CAREERBOT_DATA_DIR": str(settings.data_dir), "CAREERBOT_MAX_FILE_MB": "1",
-           "PATH": str(Path(sys.executable).parent), "HF_HUB_OFFLINE": "1"}
-    return subprocess.run([sys.executable, "-m", "chat.cli", *args], capture_output=True,
-                          text=True, env=env, cwd=ROOT, timeout=600)
-
-
 @pytest.mark.slow
 def test_cli_json_summary_and_strict_exit(settings):
     write_bad_files(settings.corpus_dir / "uploads", max_mb=1.0)
-    run = _cli(["ingest", "--json"], settings)
+    run = run_cli(["ingest", "--json"], settings, CAREERBOT_MAX_FILE_MB="1")
     assert run.returncode == 0, run.stderr
     summary = json.loads(run.stdout.strip().splitlines()[-1])
     assert {"added", "updated", "unchanged", "removed", "failed", "documents", "chunks",
             "seconds"} <= set(summary)
     assert len(summary["failed"]) == 7 and all({"path", "error"} <= set(f)
                                                 for f in summary["failed"])
-    strict = _cli(["ingest", "--strict", "--json"], settings)
+    strict = run_cli(["ingest", "--strict", "--json"], settings, CAREERBOT_MAX_FILE_MB="1")
     assert strict.returncode == 3
     assert json.loads(strict.stdout.strip().splitlines()[-1])["added"] == 0
-    report = _cli(["corpus", "--json"], settings)
+    report = run_cli(["corpus", "--json"], settings)
     assert report.returncode == 0, report.stderr
     data = json.loads(report.stdout)
     assert data["chunks"] == summary["chunks"] and len(data["documents"]) == summary["documents"]
