@@ -6,18 +6,28 @@ three give the same answer to the same question.
 
 from __future__ import annotations
 
+import re
 import time
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass
 
-from chat.answerers import Draft, ExtractiveAnswerer
-from chat.condense import condense, normalise_history
+import numpy as np
+
+from chat.answerers import (
+    Draft,
+    ExtractiveAnswerer,
+    GenerativeAnswerer,
+    LLMError,
+    score_sentences,
+)
+from chat.condense import condense, looks_like_follow_up, normalise_history
 from chat.config import Settings
 from chat.embedder import Embedder, get_embedder
 from chat.guard import guard
-from chat.retriever import Retriever
+from chat.retriever import Retriever, tokenize
 from chat.store import StoreError
-from chat.types import Answer
+from chat.types import Answer, Passage
 from chat.verify import verify
 
 PASSAGES = 5
@@ -27,6 +37,29 @@ NOT_COVERED = ("The corpus doesn't cover that, so I can't answer it from my sour
 EMPTY = "Please type a question about careers — for example finding a mentor, learning ML, " \
         "building a portfolio or switching careers."
 UNAVAILABLE = "The knowledge base is temporarily unavailable. Please try again in a moment."
+LLM_DOWN = "The language model did not answer, so this answer is quoted from the sources."
+
+
+@dataclass
+class _Context:
+    """Everything known about a question once it has been retrieved for."""
+
+    question: str
+    query: str
+    vector: np.ndarray
+    passages: list[Passage]
+    support: float
+    topics: list[str]
+    notice: str | None
+
+
+def build_answerer(settings: Settings):
+    """The generative answerer when an LLM is configured, else the extractive one."""
+    if settings.llm_base_url:
+        return GenerativeAnswerer(
+            settings.llm_base_url, settings.llm_model or "default", settings.llm_api_key,
+            timeout=settings.llm_timeout, max_tokens=settings.llm_max_tokens)
+    return None
 
 
 class Chain:
@@ -37,7 +70,8 @@ class Chain:
         self.settings = settings
         self.embedder = embedder or get_embedder(settings.embedding_model)
         self._retriever = retriever
-        self.answerer = answerer or ExtractiveAnswerer(idf=self._idf)
+        self.extractive = ExtractiveAnswerer(idf=self._idf)
+        self.answerer = answerer or build_answerer(settings) or self.extractive
 
     def _idf(self, term: str) -> float:
         return self.retriever.lexical().idf(term)
@@ -55,44 +89,93 @@ class Chain:
         others = Counter(str(r.get("title")) for r in records if r.get("kind") != "essay")
         return [t for t, _ in (essays.most_common() + others.most_common())][:limit]
 
+    # --- public ------------------------------------------------------------
+
     def ask(self, question: object, history: object = None, id: str | None = None) -> Answer:
-        """Answer one question; never raises for bad input or an unreachable store."""
-        started = time.perf_counter()
-        answer = self._answer(question, history)
-        answer.id = id
-        answer.latency_ms = round((time.perf_counter() - started) * 1000)
-        return answer
+        """Answer one question; never raises for bad input or an unreachable backend."""
+        *_, final = self.stream(question, history)
+        final.id = id
+        return final
 
     def stream(self, question: object, history: object = None) -> Iterator[Answer]:
-        """Partial answers as they grow, then the final verified one.
+        """Partial answers as the text grows, then the final, verified one (last)."""
+        started = time.perf_counter()
+        for answer in self._stream(question, history):
+            answer.latency_ms = round((time.perf_counter() - started) * 1000)
+            yield answer
 
-        The extractive answer is ready at once, so it arrives whole; a
-        generative answerer yields its text as tokens arrive.
-        """
-        yield self.ask(question, history)
+    # --- stages ------------------------------------------------------------
 
-    def _answer(self, question: object, history: object) -> Answer:
+    def _stream(self, question: object, history: object) -> Iterator[Answer]:
+        prepared = self._prepare(question, history)
+        if isinstance(prepared, Answer):
+            yield prepared
+            return
+        ctx = prepared
+        if ctx.support < self.settings.min_support:
+            yield self._refusal(ctx)
+            return
+        if self.answerer is self.extractive:
+            draft = self.extractive.draft(ctx.query, ctx.vector, ctx.passages)
+            yield self._finish(ctx, draft, self.extractive.name)
+            return
+        text = ""
+        try:
+            for token in self.answerer.stream(ctx.query, ctx.vector, ctx.passages):
+                text += token
+                yield Answer(question=ctx.question, answer=text, refused=False, query=ctx.query,
+                             backend=self.answerer.name, partial=True)
+        except LLMError as exc:
+            draft = self.extractive.draft(ctx.query, ctx.vector, ctx.passages)
+            answer = self._finish(ctx, draft, self.extractive.name)
+            answer.notice, answer.error = LLM_DOWN, str(exc)
+            yield answer
+            return
+        draft = Draft("" if "NOT_COVERED" in text else text.strip())
+        yield self._finish(ctx, draft, self.answerer.name)
+
+    def _prepare(self, question: object, history: object) -> _Context | Answer:
         guarded = guard(question)
-        text = str(question) if isinstance(question, str) else ""
-        if not guarded.text:
+        text = question if isinstance(question, str) else ""
+        query = self._condense(guarded.text, normalise_history(history)) if guarded.text else ""
+        if not tokenize(query):  # nothing but stopwords, punctuation or stripped instructions
             return Answer(question=text, answer=EMPTY, refused=True, notice=guarded.notice,
                           backend=self.answerer.name)
-        turns = normalise_history(history)
-        query = condense(guarded.text, turns)
         try:
             vector = self.embedder.embed_query(query)
             passages = self.retriever.search(query, k=PASSAGES, query_vector=vector)
             topics = self.topics()
+            coverage = self.retriever.coverage(query, passages)
         except StoreError as exc:
             return Answer(question=text, answer=UNAVAILABLE, refused=True, query=query,
                           error=str(exc), backend=self.answerer.name)
-        draft: Draft = self.answerer.draft(query, vector, passages) if passages else Draft("")
-        checked = verify(draft.text, passages, draft.quotes)
-        support = draft.best + self.retriever.coverage(query, passages)
-        if support < self.settings.min_support or not checked.ok:
-            return Answer(question=text, answer=NOT_COVERED.format(topics="; ".join(topics)),
-                          refused=True, topics=topics, query=query, notice=guarded.notice,
-                          backend=self.answerer.name)
-        return Answer(question=text, answer=checked.text, refused=False,
-                      citations=checked.citations, query=query, notice=guarded.notice,
-                      backend=self.answerer.name)
+        scored = score_sentences(query, vector, passages, self._idf)
+        support = (scored[0].score if scored else 0.0) + coverage
+        return _Context(text, query, vector, passages, support, topics, guarded.notice)
+
+    def _condense(self, question: str, turns: list[dict[str, str]]) -> str:
+        """Rules by default; the LLM when configured, checked against the conversation."""
+        rule_based = condense(question, turns)
+        rewrite = getattr(self.answerer, "condense", None)
+        if rewrite is None or not turns or not looks_like_follow_up(question):
+            return rule_based
+        try:
+            rewritten = rewrite(question, turns)
+        except LLMError:
+            return rule_based
+        known = set(tokenize(rule_based))
+        return rewritten if known & set(tokenize(rewritten)) else rule_based
+
+    def _refusal(self, ctx: _Context) -> Answer:
+        answer = NOT_COVERED.format(topics="; ".join(ctx.topics))
+        return Answer(question=ctx.question, answer=answer, refused=True, topics=ctx.topics,
+                      query=ctx.query, notice=ctx.notice, backend=self.answerer.name)
+
+    def _finish(self, ctx: _Context, draft: Draft, backend: str) -> Answer:
+        checked = verify(draft.text, ctx.passages, draft.quotes)
+        if not checked.ok:
+            return self._refusal(ctx)
+        text = re.sub(r"\s+", " ", checked.text).strip()
+        return Answer(question=ctx.question, answer=text, refused=False,
+                      citations=checked.citations, query=ctx.query, notice=ctx.notice,
+                      backend=backend)

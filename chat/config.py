@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     llm_base_url: str | None = Field(None, description="OpenAI-compatible endpoint.")
     llm_model: str | None = Field(None, description="Model name at that endpoint.")
     llm_api_key: str | None = Field(None, description="API key for that endpoint.")
+    llm_timeout: float = Field(60.0, gt=0, description="Seconds to wait for the LLM.")
+    llm_max_tokens: int = Field(400, ge=16, description="Longest generated answer.")
     admin_token: str | None = Field(None, description="Unset means no admin tab.")
     host: str = Field("127.0.0.1", description="Web chat address.")
     port: int = Field(7860, description="Web chat port.")

@@ -72,6 +72,7 @@ class Answer:
     backend: str = "extractive"
     error: str | None = None
     notice: str | None = None
+    partial: bool = False  # true while a streamed answer is still growing
 
     def to_dict(self) -> dict:
         data = {"id": self.id, "question": self.question, "answer": self.answer,
