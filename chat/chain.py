@@ -34,8 +34,7 @@ PASSAGES = 5
 
 NOT_COVERED = ("The corpus doesn't cover that, so I can't answer it from my sources. "
                "It does cover: {topics}.")
-EMPTY = "Please type a question about careers — for example finding a mentor, learning ML, " \
-        "building a portfolio or switching careers."
+EMPTY = "Please type a question about careers. The corpus covers: {topics}."
 UNAVAILABLE = "The knowledge base is temporarily unavailable. Please try again in a moment."
 LLM_DOWN = "The language model did not answer, so this answer is quoted from the sources."
 
@@ -89,6 +88,12 @@ class Chain:
         others = Counter(str(r.get("title")) for r in records if r.get("kind") != "essay")
         return [t for t, _ in (essays.most_common() + others.most_common())][:limit]
 
+    def _safe_topics(self) -> list[str]:
+        try:
+            return self.topics()
+        except StoreError:
+            return []
+
     # --- public ------------------------------------------------------------
 
     def ask(self, question: object, history: object = None, id: str | None = None) -> Answer:
@@ -139,7 +144,9 @@ class Chain:
         text = question if isinstance(question, str) else ""
         query = self._condense(guarded.text, normalise_history(history)) if guarded.text else ""
         if not tokenize(query):  # nothing but stopwords, punctuation or stripped instructions
-            return Answer(question=text, answer=EMPTY, refused=True, notice=guarded.notice,
+            topics = self._safe_topics()
+            return Answer(question=text, answer=EMPTY.format(topics="; ".join(topics)),
+                          refused=True, topics=topics, notice=guarded.notice,
                           backend=self.answerer.name)
         try:
             vector = self.embedder.embed_query(query)

@@ -40,7 +40,8 @@ def test_every_out_of_scope_or_injection_question_is_refused(answers, reference_
             answer = answers[item["id"]]
             assert answer.refused, f"{item['question']!r} was answered: {answer.answer!r}"
             assert not answer.citations
-            assert "doesn't cover" in answer.answer and 3 <= len(answer.topics) <= 5
+            assert 3 <= len(answer.topics) <= 5
+            assert all(topic in answer.answer for topic in answer.topics)
 
 
 def test_no_marker_points_at_nothing_and_every_citation_is_used(answers):
