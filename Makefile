@@ -36,7 +36,14 @@ $(WHEELS)/.llama-$(LLAMA_VERSION): | $(PY)
 	  $(PIP) wheel --quiet --no-deps -w $(WHEELS) llama-cpp-python==$(LLAMA_VERSION)
 	@touch $@
 
-$(TSTAMP): $(STAMP) $(WHEELS)/.llama-$(LLAMA_VERSION)
+# Browser tests drive Debian's chromium with Playwright (never `playwright install`).
+CHROMIUM := /usr/bin/chromium
+
+$(CHROMIUM):
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+
+$(TSTAMP): $(STAMP) $(WHEELS)/.llama-$(LLAMA_VERSION) | $(CHROMIUM)
 	$(PIP) install --quiet -e '.[test]'
 	$(PIP) install --quiet --find-links $(WHEELS) "llama-cpp-python[server]==$(LLAMA_VERSION)"
 	@touch $@

@@ -203,6 +203,43 @@ def chat() -> None:
                     {"role": "assistant", "content": answer.answer}]
 
 
+@app.command()
+def serve() -> None:
+    """Serve the web chat (the same as `python app.py`) on CAREERBOT_HOST:CAREERBOT_PORT."""
+    from chat.serve import main as serve_main
+
+    serve_main()
+
+
+@app.command()
+def feedback(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    export: Annotated[Path | None, typer.Option(
+        help="Write downvoted questions as candidate eval items (JSON lines) to this file.")]
+    = None,
+) -> None:
+    """Summarise visitors' thumbs up/down; export downvoted questions as eval candidates."""
+    from chat import feedback as fb
+
+    settings = _settings()
+    entries = fb.load(settings.data_dir)
+    report = fb.summary(entries)
+    if export is not None:
+        items = fb.eval_candidates(entries)
+        export.write_text("".join(json.dumps(i, ensure_ascii=False) + "\n" for i in items),
+                          encoding="utf-8")
+        report["exported"] = len(items)
+    if as_json:
+        typer.echo(json.dumps(report, ensure_ascii=False))
+        return
+    typer.echo(f"{report['votes']} votes: {report['up']} up, {report['down']} down "
+               f"({report['refused_down']} of them on refusals)")
+    for row in report["most_downvoted"]:
+        typer.echo(f"  {row['down']} × {row['question']}")
+    if export is not None:
+        typer.echo(f"wrote {report['exported']} candidate eval items to {export}")
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

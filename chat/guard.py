@@ -26,6 +26,9 @@ _INJECTION = re.compile(
 )
 
 
+_TAG = re.compile(r"</?[A-Za-z][^<>]{0,500}>")  # markup carries no question: search without it
+
+
 @dataclass
 class Guarded:
     text: str                  # what is searched and answered
@@ -43,7 +46,7 @@ def guard(question: object, max_chars: int = MAX_CHARS) -> Guarded:
     if len(text) > max_chars:
         text = text[:max_chars]
         notice = f"Your question was long, so only its first {max_chars} characters were used."
-    stripped = _INJECTION.sub(" ", text)
+    stripped = _INJECTION.sub(" ", _TAG.sub(" ", text))
     injection = stripped != text
     text = re.sub(r"\s+", " ", stripped).strip(" .,;:-")
     return Guarded(text=text, notice=notice, injection=injection)

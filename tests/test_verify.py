@@ -27,6 +27,11 @@ def test_guard_strips_controls_and_instructions():
     assert "mentor" in g.text and "instructions" not in g.text.lower()
 
 
+def test_markup_is_not_searched():
+    assert guard("<img src=x onerror=alert(1)> how do I find a mentor?").text == (
+        "how do I find a mentor?")
+
+
 def test_follow_ups_are_recognised():
     assert looks_like_follow_up("and what about the math?")
     assert looks_like_follow_up("How often does it meet?")

@@ -1,0 +1,80 @@
+"""Visitors' thumbs up/down, kept as JSON lines under the data directory.
+
+What is stored: the question, the answer, its citations (doc id, heading),
+the vote and the time. Nothing about the visitor: no IP address, no user
+agent, no session id.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+
+_LOCK = threading.Lock()
+
+
+def feedback_path(data_dir: Path) -> Path:
+    return data_dir / "feedback.jsonl"
+
+
+def record(data_dir: Path, answer: dict, vote: str) -> dict:
+    """Append one vote ('up' or 'down') for an answer object (``Answer.to_dict()``)."""
+    if vote not in ("up", "down"):
+        raise ValueError(f"vote must be 'up' or 'down', not {vote!r}")
+    entry = {
+        "time": datetime.now(UTC).isoformat(timespec="seconds"),
+        "vote": vote,
+        "question": answer.get("question", ""),
+        "answer": answer.get("answer", ""),
+        "refused": bool(answer.get("refused")),
+        "citations": [{"n": c.get("n"), "doc_id": c.get("doc_id"), "heading": c.get("heading")}
+                      for c in answer.get("citations", [])],
+    }
+    path = feedback_path(data_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with _LOCK, path.open("a", encoding="utf-8") as out:
+        out.write(json.dumps(entry, ensure_ascii=False) + "\n")
+    return entry
+
+
+def load(data_dir: Path) -> list[dict]:
+    """Every vote recorded; unreadable lines are skipped, not fatal."""
+    path = feedback_path(data_dir)
+    if not path.exists():
+        return []
+    entries = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            entries.append(json.loads(line))
+        except ValueError:
+            continue
+    return entries
+
+
+def summary(entries: list[dict]) -> dict:
+    """Counts, and the questions most often voted down."""
+    votes = Counter(e.get("vote") for e in entries)
+    down = Counter(e.get("question", "") for e in entries if e.get("vote") == "down")
+    return {"votes": len(entries), "up": votes.get("up", 0), "down": votes.get("down", 0),
+            "refused_down": sum(1 for e in entries if e.get("vote") == "down" and e.get("refused")),
+            "most_downvoted": [{"question": q, "down": n} for q, n in down.most_common(10)]}
+
+
+def eval_candidates(entries: list[dict]) -> list[dict]:
+    """Downvoted questions shaped like reference Q&A items, for a maintainer to complete."""
+    seen: set[str] = set()
+    items = []
+    for e in entries:
+        question = e.get("question", "").strip()
+        if e.get("vote") != "down" or not question or question in seen:
+            continue
+        seen.add(question)
+        items.append({"id": f"fb{len(items) + 1:03d}", "question": question,
+                      "reference_answer": "", "expected_docs": [], "support": [],
+                      "category": "", "answerable": None, "note": "from feedback: "
+                      + ("refused" if e.get("refused") else "answered") + ", voted down",
+                      "bot_answer": e.get("answer", "")})
+    return items
