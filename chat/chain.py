@@ -30,8 +30,6 @@ from chat.store import StoreError
 from chat.types import Answer, Passage
 from chat.verify import verify
 
-PASSAGES = 5
-
 NOT_COVERED = ("The corpus doesn't cover that, so I can't answer it from my sources. "
                "It does cover: {topics}.")
 EMPTY = "Please type a question about careers. The corpus covers: {topics}."
@@ -150,7 +148,8 @@ class Chain:
                           backend=self.answerer.name)
         try:
             vector = self.embedder.embed_query(query)
-            passages = self.retriever.search(query, k=PASSAGES, query_vector=vector)
+            passages = self.retriever.search(query, k=self.settings.retrieval_k,
+                                             query_vector=vector)
             topics = self.topics()
             coverage = self.retriever.coverage(query, passages)
         except StoreError as exc:

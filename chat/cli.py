@@ -203,6 +203,54 @@ def chat() -> None:
                     {"role": "assistant", "content": answer.answer}]
 
 
+@app.command("eval")
+def eval_command(
+    as_json: Annotated[bool, typer.Option("--json", help="Print one metrics object as the "
+                                          "last line of stdout.")] = False,
+    gate: Annotated[bool, typer.Option(help="Exit 1 if any metric regressed against "
+                                       "evals/baseline.json or fell below a floor.")] = False,
+    update_baseline: Annotated[bool, typer.Option(help="Accept these figures as the new "
+                                                  "baseline.")] = False,
+    report: Annotated[Path, typer.Option(help="Folder for report.md, report.html and "
+                                         "categories.png.")] = Path("artifacts/eval"),
+) -> None:
+    """Score answers against evals/reference_qa.jsonl; write a report; gate a release.
+
+    The index is brought up to date first (incremental). With an LLM configured
+    the generative answerer is scored beside the extractive one; the gate
+    judges the configured (default) answerer.
+    """
+    from chat.chain import Chain
+    from evals import gate as release_gate
+    from evals import report as eval_report
+    from evals.suite import evaluate
+    from ingest.index import ingest as run_ingest
+
+    settings = _settings()
+    run_ingest(settings)
+    chain = Chain(settings)
+    results = [evaluate(chain)]
+    if chain.answerer is not chain.extractive:
+        results.append(evaluate(Chain(settings, embedder=chain.embedder,
+                                      retriever=chain.retriever, answerer=chain.extractive)))
+    metrics = results[0].metrics
+    baseline = release_gate.load_baseline()
+    failures = release_gate.check(metrics, baseline)
+    where = eval_report.write(results, report, baseline, failures or ["gate passes"])
+    if update_baseline:
+        release_gate.save_baseline(metrics)
+    if as_json:
+        typer.echo(json.dumps(metrics))
+    else:
+        for key, value in metrics.items():
+            typer.echo(f"{key:>22}: {value}")
+        typer.echo(f"report: {where}")
+    for failure in failures:
+        typer.echo(f"regression: {failure}", err=True)
+    if gate and failures and not update_baseline:
+        raise typer.Exit(1)
+
+
 @app.command()
 def serve() -> None:
     """Serve the web chat (the same as `python app.py`) on CAREERBOT_HOST:CAREERBOT_PORT."""

@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     chunk_tokens: int = Field(
         256, ge=32, le=2048, description="Largest chunk, in cl100k_base tokens."
     )
+    retrieval_k: int = Field(5, ge=1, le=20, description="Passages retrieved per question.")
     min_support: float = Field(
         1.06, ge=0, le=2,
         description="Refuse when support (best answer sentence score + share of the "

@@ -1,0 +1,51 @@
+"""The release gate: compare metrics with the accepted baseline and hard floors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+BASELINE = Path(__file__).resolve().parent / "baseline.json"
+
+# Absolute floors a release may never go below, whatever the baseline says.
+FLOORS = {"hit_at_5": 0.95, "refusal_accuracy": 1.0, "answer_support": 0.95}
+# How far below the baseline a metric may fall (noise allowance). Higher is better
+# for all of these; latency is judged separately, by ratio.
+TOLERANCE = {"hit_at_1": 0.03, "hit_at_3": 0.03, "hit_at_5": 0.02, "mrr": 0.03,
+             "citation_precision": 0.03, "citation_recall": 0.05, "answer_support": 0.02,
+             "answer_f1": 0.03, "rouge_l": 0.03, "refusal_accuracy": 0.0}
+LOWER_IS_BETTER = {"false_refusal_rate": 0.02}
+LATENCY_RATIO = 3.0  # p95 may be at most this many times the baseline's (machines vary)
+
+
+def load_baseline(path: Path = BASELINE) -> dict | None:
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def save_baseline(metrics: dict, path: Path = BASELINE) -> None:
+    path.write_text(json.dumps({"metrics": metrics, "tolerance": TOLERANCE,
+                                "floors": FLOORS}, indent=1, sort_keys=True) + "\n")
+
+
+def check(metrics: dict, baseline: dict | None) -> list[str]:
+    """Every regression, as a sentence; an empty list means the gate passes."""
+    failures = []
+    for key, floor in FLOORS.items():
+        if metrics[key] < floor:
+            failures.append(f"{key} {metrics[key]:.3f} is below the floor {floor}")
+    if baseline is None:
+        return failures
+    base = baseline["metrics"]
+    for key, tol in TOLERANCE.items():
+        if key in base and metrics[key] < base[key] - tol:
+            failures.append(f"{key} fell from {base[key]:.3f} to {metrics[key]:.3f} "
+                            f"(tolerance {tol})")
+    for key, tol in LOWER_IS_BETTER.items():
+        if key in base and metrics[key] > base[key] + tol:
+            failures.append(f"{key} rose from {base[key]:.3f} to {metrics[key]:.3f} "
+                            f"(tolerance {tol})")
+    p95 = base.get("latency_p95_ms")
+    if p95 and metrics["latency_p95_ms"] > LATENCY_RATIO * max(p95, 10):
+        failures.append(f"latency_p95_ms {metrics['latency_p95_ms']:.0f} is over "
+                        f"{LATENCY_RATIO}x the baseline's {p95:.0f}")
+    return failures
