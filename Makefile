@@ -8,7 +8,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 STAMP  := $(VENV)/.installed
 TSTAMP := $(VENV)/.test-installed
 
-.PHONY: run install test test-deps lint ingest bench clean
+.PHONY: run install test test-deps lint ingest eval bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +61,9 @@ ingest: install
 
 test: test-deps
 	$(PY) -m pytest
+
+eval: install
+	$(VENV)/bin/careerbot eval --gate
 
 bench: install
 	$(PY) bench/chunk_size.py
