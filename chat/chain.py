@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import time
-from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -81,10 +80,10 @@ class Chain:
 
     def topics(self, limit: int = 5) -> list[str]:
         """What the corpus covers, for refusals: essay titles, the longest first."""
-        records = self.retriever.lexical().records.values()
-        essays = Counter(str(r.get("title")) for r in records if r.get("kind") == "essay")
-        others = Counter(str(r.get("title")) for r in records if r.get("kind") != "essay")
-        return [t for t, _ in (essays.most_common() + others.most_common())][:limit]
+        titles = self.retriever.lexical().titles  # (title, kind, chunks), most chunks first
+        ordered = [t for t, k, _ in titles if k == "essay"] + [t for t, k, _ in titles
+                                                               if k != "essay"]
+        return ordered[:limit]
 
     def _safe_topics(self) -> list[str]:
         try:

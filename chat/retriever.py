@@ -68,6 +68,7 @@ class _Lexical:
     records: dict[str, dict]
     signature: tuple
     df: dict[str, int] = field(default_factory=dict)
+    titles: list[tuple[str, str, int]] = field(default_factory=list)  # (title, kind, chunks)
 
     def idf(self, term: str) -> float:
         """Inverse document frequency; a term the corpus never uses scores highest."""
@@ -114,7 +115,10 @@ class Retriever:
         index = bm25s.BM25()
         index.index(corpus, show_progress=False)
         df = Counter(term for tokens in corpus for term in set(tokens))
-        return _Lexical(index, ids, records, signature, dict(df))
+        titles = Counter((str(r.get("title", "")), str(r.get("kind", "")))
+                         for r in records.values())
+        return _Lexical(index, ids, records, signature, dict(df),
+                        [(t, k, n) for (t, k), n in titles.most_common()])
 
     def coverage(self, query: str, passages: list[Passage]) -> float:
         """How much of the question's meaning the corpus speaks to, idf-weighted.
