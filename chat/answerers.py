@@ -117,11 +117,9 @@ class ExtractiveAnswerer:
 
     name = "extractive"
 
-    def __init__(self, idf: Callable[[str], float] = lambda _t: 1.0) -> None:
-        self.idf = idf
-
-    def draft(self, query: str, vector: np.ndarray, passages: list[Passage]) -> Draft:
-        scored = score_sentences(query, vector, passages, self.idf)
+    def draft(self, query: str, vector: np.ndarray, passages: list[Passage],
+              idf: Callable[[str], float] = lambda _t: 1.0) -> Draft:
+        scored = score_sentences(query, vector, passages, idf)
         if not scored:
             return Draft("")
         chosen = _readable_order(select(scored))
@@ -132,12 +130,6 @@ class ExtractiveAnswerer:
             quotes.setdefault(n, []).append(item.sentence.text)
         return Draft(" ".join(parts), quotes, best=scored[0].score)
 
-    def stream(self, query: str, vector: np.ndarray, passages: list[Passage]) -> Iterator[str]:
-        """The extractive draft is ready at once; yield it sentence by sentence."""
-        draft = self.draft(query, vector, passages)
-        for piece in re.split(r"(?<=\])\s+", draft.text):
-            if piece:
-                yield piece + " "
 
 
 # --- generative ---------------------------------------------------------------

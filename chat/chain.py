@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -47,6 +47,7 @@ class _Context:
     support: float
     topics: list[str]
     notice: str | None
+    idf: Callable[[str], float]
 
 
 def build_answerer(settings: Settings):
@@ -66,11 +67,8 @@ class Chain:
         self.settings = settings
         self.embedder = embedder or get_embedder(settings.embedding_model)
         self._retriever = retriever
-        self.extractive = ExtractiveAnswerer(idf=self._idf)
+        self.extractive = ExtractiveAnswerer()
         self.answerer = answerer or build_answerer(settings) or self.extractive
-
-    def _idf(self, term: str) -> float:
-        return self.retriever.lexical().idf(term)
 
     @property
     def retriever(self) -> Retriever:
@@ -118,7 +116,7 @@ class Chain:
             yield self._refusal(ctx)
             return
         if self.answerer is self.extractive:
-            draft = self.extractive.draft(ctx.query, ctx.vector, ctx.passages)
+            draft = self.extractive.draft(ctx.query, ctx.vector, ctx.passages, ctx.idf)
             yield self._finish(ctx, draft, self.extractive.name)
             return
         text = ""
@@ -128,7 +126,7 @@ class Chain:
                 yield Answer(question=ctx.question, answer=text, refused=False, query=ctx.query,
                              backend=self.answerer.name, partial=True)
         except LLMError as exc:
-            draft = self.extractive.draft(ctx.query, ctx.vector, ctx.passages)
+            draft = self.extractive.draft(ctx.query, ctx.vector, ctx.passages, ctx.idf)
             answer = self._finish(ctx, draft, self.extractive.name)
             answer.notice, answer.error = LLM_DOWN, str(exc)
             yield answer
@@ -149,14 +147,15 @@ class Chain:
             vector = self.embedder.embed_query(query)
             passages = self.retriever.search(query, k=self.settings.retrieval_k,
                                              query_vector=vector)
+            lexical = self.retriever.lexical()  # one snapshot of the index per question
             topics = self.topics()
-            coverage = self.retriever.coverage(query, passages)
         except StoreError as exc:
             return Answer(question=text, answer=UNAVAILABLE, refused=True, query=query,
                           error=str(exc), backend=self.answerer.name)
-        scored = score_sentences(query, vector, passages, self._idf)
-        support = (scored[0].score if scored else 0.0) + coverage
-        return _Context(text, query, vector, passages, support, topics, guarded.notice)
+        scored = score_sentences(query, vector, passages, lexical.idf)
+        support = (scored[0].score if scored else 0.0) + lexical.coverage(query, passages)
+        return _Context(text, query, vector, passages, support, topics, guarded.notice,
+                        lexical.idf)
 
     def _condense(self, question: str, turns: list[dict[str, str]]) -> str:
         """Rules by default; the LLM when configured, checked against the conversation."""

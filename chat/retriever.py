@@ -11,6 +11,7 @@ sentence, so it was dropped.)
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter
@@ -74,10 +75,49 @@ class _Lexical:
         """Inverse document frequency; a term the corpus never uses scores highest."""
         return math.log((len(self.ids) + 1) / (self.df.get(term, 0) + 0.5))
 
+    def coverage(self, query: str, passages: list[Passage]) -> float:
+        """How much of the question's meaning the corpus speaks to, idf-weighted.
+
+        A word in the retrieved passages counts fully; a word the corpus uses
+        elsewhere counts half (the passages may use a synonym); a word the
+        corpus never uses counts nothing. A question about H-1B visas or
+        cryptocurrency may land near career text in embedding space, but its
+        key words are nowhere in the corpus.
+        """
+        terms = set(tokenize(query))
+        if not terms:
+            return 0.0
+        found: set[str] = set()
+        for p in passages:
+            found |= set(tokenize(f"{p.title} {p.heading} {p.text}"))
+        weights = {t: self.idf(t) for t in terms}
+        credit = sum(w if t in found else 0.5 * w if t in self.df else 0.0
+                     for t, w in weights.items())
+        total = sum(weights.values())
+        return credit / total if total else 0.0
+
+
+
+def _store_errors(fn):
+    """Turn whatever the store's client raises (connection refused, server error,
+    timeout) into one ``StoreError`` the chain can answer politely."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except StoreError:
+            raise
+        except Exception as exc:
+            raise StoreError(f"the index is unavailable: {type(exc).__name__}: {exc}") from exc
+
+    return wrapper
+
 
 class Retriever:
     """Finds the passages that best match a query; one per process, reused."""
 
+    @_store_errors
     def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
         self.settings = settings
         self.embedder = embedder or get_embedder(settings.embedding_model)
@@ -96,6 +136,7 @@ class Retriever:
         except OSError:
             return (0, 0, self.collection.count())
 
+    @_store_errors
     def lexical(self) -> _Lexical:
         """The BM25 index, rebuilt when the store has changed since it was built."""
         signature = self._signature()
@@ -120,34 +161,13 @@ class Retriever:
         return _Lexical(index, ids, records, signature, dict(df),
                         [(t, k, n) for (t, k), n in titles.most_common()])
 
-    def coverage(self, query: str, passages: list[Passage]) -> float:
-        """How much of the question's meaning the corpus speaks to, idf-weighted.
-
-        A word in the retrieved passages counts fully; a word the corpus uses
-        elsewhere counts half (the passages may use a synonym); a word the
-        corpus never uses counts nothing. A question about H-1B visas or
-        cryptocurrency may land near career text in embedding space, but its
-        key words are nowhere in the corpus.
-        """
-        lexical = self.lexical()
-        terms = set(tokenize(query))
-        if not terms:
-            return 0.0
-        found: set[str] = set()
-        for p in passages:
-            found |= set(tokenize(f"{p.title} {p.heading} {p.text}"))
-        weights = {t: lexical.idf(t) for t in terms}
-        credit = sum(w if t in found else 0.5 * w if t in lexical.df else 0.0
-                     for t, w in weights.items())
-        total = sum(weights.values())
-        return credit / total if total else 0.0
-
     @property
     def size(self) -> int:
         return len(self.lexical().ids)
 
     # --- search ------------------------------------------------------------
 
+    @_store_errors
     def search(self, query: str, k: int = 5, query_vector: np.ndarray | None = None
                ) -> list[Passage]:
         """The ``k`` best passages for ``query``, near-duplicates removed, with sentences."""
@@ -175,12 +195,9 @@ class Retriever:
         return passages
 
     def _dense(self, vector: np.ndarray, lexical: _Lexical) -> dict[str, float]:
-        try:
-            res = self.collection.query(query_embeddings=[vector],
-                                        n_results=min(CANDIDATES, len(lexical.ids)),
-                                        include=["distances"])
-        except Exception as exc:
-            raise StoreError(f"the index is unavailable: {exc}") from exc
+        res = self.collection.query(query_embeddings=[vector],
+                                    n_results=min(CANDIDATES, len(lexical.ids)),
+                                    include=["distances"])
         return {cid: 1.0 - float(dist)
                 for cid, dist in zip(res["ids"][0], res["distances"][0], strict=True)}
 
