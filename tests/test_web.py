@@ -5,18 +5,14 @@ from __future__ import annotations
 
 import concurrent.futures
 import json
-import os
 import shutil
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import ROOT
+from tests.servers import start_app, stop
 
 ARTIFACTS = ROOT / "artifacts"
 CHROMIUM = "/usr/bin/chromium"
@@ -24,41 +20,11 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-ne
          "--disable-component-update"]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def app_url(indexed_settings):
-    port = _free_port()
-    env = {**os.environ, "CAREERBOT_CORPUS_DIR": str(indexed_settings.corpus_dir),
-           "CAREERBOT_DATA_DIR": str(indexed_settings.data_dir), "CAREERBOT_PORT": str(port),
-           "CAREERBOT_HOST": "127.0.0.1", "GRADIO_ANALYTICS_ENABLED": "False",
-           "HF_HUB_OFFLINE": "1"}
-    env.pop("CAREERBOT_ADMIN_TOKEN", None)
-    proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        for _ in range(240):
-            try:
-                urllib.request.urlopen(url, timeout=1).read()
-                break
-            except OSError:
-                if proc.poll() is not None:
-                    pytest.fail("the app exited on start")
-                time.sleep(0.5)
-        else:
-            pytest.fail("the app did not start within 120 s")
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    proc, url = start_app(indexed_settings)
+    yield url
+    stop(proc)
 
 
 def test_gradio_client_gets_a_cited_answer(app_url):
