@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from chat.guard import is_instruction
 from chat.retriever import tokenize
 from chat.types import Passage, Sentence
 
@@ -69,6 +70,9 @@ def score_sentences(query: str, vector: np.ndarray, passages: list[Passage],
             score = SEMANTIC * semantic + LEXICAL * lexical + PRIOR * prior
             if sentence.text.rstrip().endswith("?"):
                 carried = score if sentence.faq else 0.0
+                continue
+            if is_instruction(sentence.text):  # a planted instruction is never an answer
+                carried = 0.0
                 continue
             scored.append(_Scored(max(score, carried), rank, sentence))
             carried = 0.0

@@ -20,7 +20,9 @@ _INJECTION = re.compile(
     r"|\b(?:print|reveal|show|repeat|output|tell me)\b(?:\s+\w+){0,4}?\s+"
     r"(?:system|hidden|initial)\s+(?:prompt|instructions?|message)\b"
     r"|\byou are now\b[^.?!\n]{0,40}"
-    r"|\b(?:reply|respond|answer)\s+(?:only\s+)?with\b[^.?!\n]{0,40}"
+    r"|\b(?:reply|respond)\s+(?:only\b|with\s+(?:only|the\s+word|exactly)\b)[^.?!\n]{0,40}"
+    r"|\b(?:reply|respond|say|print|output)\s+[\"']?(?-i:[A-Z]{3,})\b[\"']?"
+    r"|\banswer\s+only\s+with\b[^.?!\n]{0,40}"
     r"|\bjailbreak\b|\bDAN mode\b)",
     re.I,
 )
@@ -34,6 +36,11 @@ class Guarded:
     text: str                  # what is searched and answered
     notice: str | None = None  # told to the visitor when the text was changed
     injection: bool = False    # instructions were found and cut out
+
+
+def is_instruction(text: str) -> bool:
+    """Does ``text`` try to instruct a model? Such corpus sentences are never quoted."""
+    return bool(_INJECTION.search(text))
 
 
 def guard(question: object, max_chars: int = MAX_CHARS) -> Guarded:

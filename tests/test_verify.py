@@ -27,6 +27,13 @@ def test_guard_strips_controls_and_instructions():
     assert "mentor" in g.text and "instructions" not in g.text.lower()
 
 
+def test_ordinary_questions_about_replying_are_left_alone():
+    for q in ("How should I reply to a recruiter email?",
+              "Should I respond with a thank-you note after an interview?",
+              "What should I say in an informational interview?"):
+        assert guard(q).text == q.rstrip("?") + "?" and not guard(q).injection
+
+
 def test_markup_is_not_searched():
     assert guard("<img src=x onerror=alert(1)> how do I find a mentor?").text == (
         "how do I find a mentor?")
