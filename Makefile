@@ -65,9 +65,10 @@ test: test-deps
 eval: install
 	$(VENV)/bin/careerbot eval --gate
 
+# Not part of `make test`: takes ~20 minutes (the 100k-chunk index dominates).
 bench: install
-	$(PY) bench/chunk_size.py
-	$(PY) bench/latency.py
+	$(PIP) install --quiet -e '.[bench]'
+	$(PY) bench/run.py
 
 lint: test-deps
 	$(VENV)/bin/ruff check .
