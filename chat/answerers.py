@@ -21,7 +21,7 @@ from chat.types import Passage, Sentence
 SEMANTIC, LEXICAL, PRIOR = 0.6, 0.3, 0.1
 MAX_SENTENCES = 3
 MAX_WORDS = 110
-KEEP_RATIO = 0.8        # a further sentence must score at least this share of the best
+KEEP_RATIO = 0.85       # a further sentence must score at least this share of the best
 SAME_SENTENCE = 0.85    # cosine above which two sentences say the same thing
 
 
