@@ -64,18 +64,33 @@ def query_text(item: dict) -> str:
 
 # --- systems -------------------------------------------------------------------
 
-class Naive:
-    """The recipe every tutorial copies, over the raw scraped files."""
+def _retrieval_only(hits: list[tuple[str, str]]) -> dict:
+    """A retrieval-only system shows (cites) everything it retrieved and never refuses."""
+    return {"retrieved": hits, "cited": hits, "refused": False, "evidence": [t for _, t in hits]}
 
-    name = "naive recipe (raw files, 1000/200 splitter, dense top-4)"
-    k = 4
+
+class DenseTopK:
+    """Dense search over a Chroma collection, top-k."""
+
+    def __init__(self, embedder, collection, k: int, name: str) -> None:
+        self.embedder, self.collection, self.k, self.name = embedder, collection, k, name
+
+    def run(self, item: dict) -> dict:
+        vec = self.embedder.embed_query(query_text(item))
+        res = self.collection.query(query_embeddings=[vec], n_results=self.k,
+                                    include=["documents", "metadatas"])
+        return _retrieval_only([(meta["doc_id"], text) for meta, text in
+                                zip(res["metadatas"][0], res["documents"][0], strict=True)])
+
+
+class Naive(DenseTopK):
+    """The recipe every tutorial copies, over the raw scraped files."""
 
     def __init__(self, embedder, folder: Path) -> None:
         import chromadb
         from chromadb.config import Settings as ChromaSettings
         from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-        self.embedder = embedder
         seed_to_doc = {}
         for essay in (ROOT / "corpus" / "essays").glob("*.md"):
             for line in essay.read_text().splitlines():
@@ -90,20 +105,12 @@ class Naive:
                 metas.append({"doc_id": seed_to_doc.get(seed.name, seed.stem)})
         client = chromadb.PersistentClient(str(folder),
                                            ChromaSettings(anonymized_telemetry=False))
-        self.collection = client.get_or_create_collection(
+        collection = client.get_or_create_collection(
             "naive", embedding_function=None, configuration={"hnsw": {"space": "cosine"}})
-        self.collection.add(ids=ids, documents=texts, metadatas=metas,
-                            embeddings=embedder.embed(texts))
-        self.chunks = len(ids)
-
-    def run(self, item: dict) -> dict:
-        vec = self.embedder.embed_query(query_text(item))
-        res = self.collection.query(query_embeddings=[vec], n_results=self.k,
-                                    include=["documents", "metadatas"])
-        hits = [(meta["doc_id"], text) for meta, text in
-                zip(res["metadatas"][0], res["documents"][0], strict=True)]
-        return {"retrieved": hits, "cited": hits, "refused": False,
-                "evidence": [t for _, t in hits]}
+        collection.add(ids=ids, documents=texts, metadatas=metas,
+                       embeddings=embedder.embed(texts))
+        super().__init__(embedder, collection, 4,
+                         "naive recipe (raw files, 1000/200 splitter, dense top-4)")
 
 
 class BM25Only:
@@ -118,26 +125,10 @@ class BM25Only:
         hits = []
         if tokens:
             docs, scores = lex.index.retrieve([tokens], k=5, show_progress=False)
-            hits = [(lex.records[lex.ids[int(i)]]["doc_id"], lex.records[lex.ids[int(i)]]["text"])
-                    for i, s in zip(docs[0], scores[0], strict=True) if s > 0]
-        return {"retrieved": hits, "cited": hits, "refused": False,
-                "evidence": [t for _, t in hits]}
-
-
-class DenseOnly:
-    name = "dense only (careerbot chunks, top-5)"
-
-    def __init__(self, chain: Chain) -> None:
-        self.chain = chain
-
-    def run(self, item: dict) -> dict:
-        vec = self.chain.embedder.embed_query(query_text(item))
-        res = self.chain.retriever.collection.query(query_embeddings=[vec], n_results=5,
-                                                    include=["documents", "metadatas"])
-        hits = [(meta["doc_id"], text) for meta, text in
-                zip(res["metadatas"][0], res["documents"][0], strict=True)]
-        return {"retrieved": hits, "cited": hits, "refused": False,
-                "evidence": [t for _, t in hits]}
+            records = [lex.records[lex.ids[int(i)]] for i, s in
+                       zip(docs[0], scores[0], strict=True) if s > 0]
+            hits = [(r["doc_id"], r["text"]) for r in records]
+        return _retrieval_only(hits)
 
 
 class Careerbot:
@@ -499,7 +490,9 @@ def main() -> None:
     results["ingest"] = ingest_throughput(embedder, work / "ingest")
     settings = Settings(corpus_dir=ROOT / "corpus", data_dir=work / "ingest", _env_file=None)
     chain = Chain(settings, embedder=embedder)
-    systems = [Naive(embedder, work / "naive"), BM25Only(chain), DenseOnly(chain),
+    systems = [Naive(embedder, work / "naive"), BM25Only(chain),
+               DenseTopK(embedder, chain.retriever.collection, 5,
+                         "dense only (careerbot chunks, top-5)"),
                Careerbot(Chain(settings.model_copy(update={"llm_base_url": None}),
                                embedder=embedder), "careerbot hybrid (extractive answers)")]
     full = Settings()
