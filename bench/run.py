@@ -258,8 +258,8 @@ def scale_build(n_chunks: int, folder: Path, chroma_url: str | None) -> dict:
         chunks.upsert(ids=[b[0] for b in batch], documents=[b[1] for b in batch],
                       embeddings=[b[2] for b in batch],
                       metadatas=[{"doc_id": f"synthetic/{b[0][:6]}", "title": "Synthetic",
-                                  "heading": "", "kind": "essay", "position": 0, "tokens": 0}
-                                 for b in batch])
+                                  "heading": "", "kind": "essay", "position": 0, "tokens": 0,
+                                  "sentences": len(b[3])} for b in batch])
         ids, docs, vecs, metas = [], [], [], []
         for cid, _, _, parts in batch:
             for i, (text, vec) in enumerate(parts):

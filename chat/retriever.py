@@ -224,8 +224,10 @@ class Retriever:
     def _attach_sentences(self, passages: list[Passage]) -> None:
         if not passages:
             return
-        got = self.sentences.get(where={"chunk_id": {"$in": [p.chunk_id for p in passages]}},
-                                 include=["documents", "metadatas", "embeddings"])
+        records = self.lexical().records
+        ids = [f"{p.chunk_id}:{i}" for p in passages
+               for i in range(int(records.get(p.chunk_id, {}).get("sentences", 0)))]
+        got = self.sentences.get(ids=ids, include=["documents", "metadatas", "embeddings"])
         by_chunk: dict[str, list[Sentence]] = {}
         for text, meta, vec in zip(got["documents"], got["metadatas"], got["embeddings"],
                                    strict=True):
@@ -234,24 +236,6 @@ class Retriever:
                          faq=bool(meta.get("faq", False))))
         for p in passages:
             p.sentences = sorted(by_chunk.get(p.chunk_id, []), key=lambda s: s.index)
-
-    def neighbours(self, passage: Passage) -> tuple[Passage | None, Passage | None]:
-        """The chunks just before and after ``passage`` in its document, for context."""
-        lexical = self.lexical()
-        found: dict[int, Passage] = {}
-        for cid, record in lexical.records.items():
-            if record.get("doc_id") == passage.doc_id and \
-                    abs(int(record.get("position", -99)) - passage.position) == 1:
-                found[int(record["position"])] = _passage(cid, record, 0.0, 0.0, 0.0)
-        return found.get(passage.position - 1), found.get(passage.position + 1)
-
-    def headings(self) -> list[tuple[str, str]]:
-        """Every (title, heading) in the index: what the corpus covers."""
-        seen: dict[tuple[str, str], None] = {}
-        for record in self.lexical().records.values():
-            seen[(str(record.get("title", "")), str(record.get("heading", "")))] = None
-        return list(seen)
-
 
 def _passage(cid: str, record: dict, score: float, dense: float | None, lexical: float
              ) -> Passage:

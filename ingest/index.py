@@ -28,7 +28,7 @@ from ingest.types import Chunk, Document, LoadError
 
 # Bump when cleaning or chunking changes what a given file turns into:
 # every document is then re-indexed once.
-PIPELINE_VERSION = "2"
+PIPELINE_VERSION = "3"
 MANIFEST_VERSION = 1
 _SKIP_NAMES = {"README.md", "readme.md"}
 
@@ -126,8 +126,11 @@ class Manifest:
         return {cid for entry in self.documents.values() for cid in entry["chunks"]}
 
 
-def _metadata(doc: Document, chunk: Chunk) -> dict:
+def _metadata(doc: Document, chunk: Chunk, sentences: int) -> dict:
+    """What Chroma stores beside a chunk; ``sentences`` lets the retriever fetch the
+    chunk's sentences by id (``<chunk id>:<i>``) instead of by a metadata scan."""
     return {
+        "sentences": sentences,
         "doc_id": doc.doc_id, "title": doc.title, "heading": chunk.heading,
         "url": doc.url, "source": doc.source, "kind": doc.kind, "author": doc.author,
         "date": doc.date, "tags": ", ".join(doc.tags), "start": chunk.start,
@@ -288,8 +291,9 @@ class Indexer:
         if not pending:
             return
         chunks = [(p.doc, c) for p in pending for c in p.chunks]
+        split = {c.id: split_sentences(c.text) for _, c in chunks}
         sentences = [(c, i, text, faq) for _, c in chunks
-                     for i, (text, faq) in enumerate(split_sentences(c.text))]
+                     for i, (text, faq) in enumerate(split[c.id])]
         texts = [c.embedding_text(doc.title) for doc, c in chunks] + [s[2] for s in sentences]
         vectors = self.embedder.embed(texts)
         summary.embedded += len(chunks)
@@ -300,7 +304,8 @@ class Indexer:
                           for c, i, _, faq in sentences],
                          vectors[len(chunks):])
             self._upsert(self.collection, [c.id for _, c in chunks], [c.text for _, c in chunks],
-                         [_metadata(doc, c) for doc, c in chunks], vectors[: len(chunks)])
+                         [_metadata(doc, c, len(split[c.id])) for doc, c in chunks],
+                         vectors[: len(chunks)])
         except Exception as exc:
             raise StoreError(f"writing to the index failed: {exc}") from exc
         for p in pending:
