@@ -161,12 +161,6 @@ class Retriever:
         return _Lexical(index, ids, records, signature, dict(df),
                         [(t, k, n) for (t, k), n in titles.most_common()])
 
-    @property
-    def size(self) -> int:
-        return len(self.lexical().ids)
-
-    # --- search ------------------------------------------------------------
-
     @_store_errors
     def search(self, query: str, k: int = 5, query_vector: np.ndarray | None = None
                ) -> list[Passage]:
