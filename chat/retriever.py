@@ -27,7 +27,7 @@ from langchain_core.retrievers import BaseRetriever
 
 from chat.config import Settings
 from chat.embedder import Embedder, get_embedder
-from chat.store import StoreError, client_for, open_collection
+from chat.store import StoreError, client_for, get_all, open_collection
 from chat.types import Passage, Sentence
 
 RRF_K = 60
@@ -145,7 +145,7 @@ class Retriever:
         return self._lexical
 
     def _build_lexical(self, signature: tuple) -> _Lexical:
-        got = self.collection.get(include=["documents", "metadatas"])
+        got = get_all(self.collection, ["documents", "metadatas"])
         ids = list(got["ids"])
         records = {cid: {"text": text, **meta}
                    for cid, text, meta in zip(ids, got["documents"], got["metadatas"], strict=True)}

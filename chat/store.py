@@ -77,3 +77,27 @@ def drop_collection(settings: Settings, client: ClientAPI | None = None) -> None
     for name in (settings.collection, sentence_collection_name(settings)):
         with contextlib.suppress(Exception):  # NotFoundError or ValueError, by version
             client.delete_collection(name)
+
+
+PAGE = 5000
+
+
+def get_all(collection: Collection, include: list[str]) -> dict:
+    """Every row of a collection, read a page at a time.
+
+    One ``get()`` of a large collection fails inside Chroma ("too many SQL
+    variables" at 100k rows), so reads of everything are paged.
+    """
+    out: dict = {"ids": []}
+    for key in include:
+        out[key] = []
+    offset = 0
+    while True:
+        page = collection.get(include=include, limit=PAGE, offset=offset)
+        out["ids"] += page["ids"]
+        for key in include:
+            values = page.get(key)
+            out[key] += list(values) if values is not None else []
+        if len(page["ids"]) < PAGE:
+            return out
+        offset += PAGE

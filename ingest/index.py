@@ -21,7 +21,7 @@ import filelock
 
 from chat.config import Settings
 from chat.embedder import Embedder, get_embedder
-from chat.store import StoreError, client_for, drop_collection, open_collection
+from chat.store import StoreError, client_for, drop_collection, get_all, open_collection
 from ingest.chunking import chunk_document, split_sentences
 from ingest.loaders import SUPPORTED, doc_id_for, load_bytes, read_checked
 from ingest.types import Chunk, Document, LoadError
@@ -232,14 +232,14 @@ class Indexer:
         (and indexed again below); then anything the manifest does not know,
         chunk or sentence, is deleted.
         """
-        stored = set(self.collection.get(include=[])["ids"])
+        stored = set(get_all(self.collection, [])["ids"])
         broken = [d for d, e in manifest.documents.items() if not set(e["chunks"]) <= stored]
         for doc_id in broken:
             del manifest.documents[doc_id]
         expected = manifest.chunk_ids()
         orphans = sorted(stored - expected)
         self._delete_ids(orphans)
-        sentence_meta = self.sentences.get(include=["metadatas"])
+        sentence_meta = get_all(self.sentences, ["metadatas"])
         stray = [sid for sid, meta in zip(sentence_meta["ids"], sentence_meta["metadatas"],
                                           strict=True) if meta.get("chunk_id") not in expected]
         self._delete_batched(self.sentences, stray)

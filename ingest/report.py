@@ -12,6 +12,8 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 from chromadb.api.models.Collection import Collection
 
+from chat.store import get_all
+
 NEAR_DUPLICATE = 0.95  # cosine similarity between two chunks' embeddings
 THIN_TOKENS = 150
 
@@ -46,7 +48,7 @@ class CoverageReport:
 
 def coverage(collection: Collection) -> CoverageReport:
     """Summarise the collection per document, by tag, and flag duplicates and thin docs."""
-    got = collection.get(include=["metadatas", "embeddings"])
+    got = get_all(collection, ["metadatas", "embeddings"])
     metas = got["metadatas"] or []
     by_doc: dict[str, list[dict]] = defaultdict(list)
     for meta in metas:
