@@ -220,13 +220,13 @@ class AdminHandlers:
         return "\n".join(lines) or "No files received."
 
     def reindex(self, token: str) -> tuple[str, str]:
-        from ingest.index import IngestError, ingest
+        from ingest.index import ingest
 
         if not self._authorised(token):
             return "That token is not valid.", ""
         try:
             summary = ingest(self.settings, embedder=self.chain.embedder)
-        except (IngestError, Exception) as exc:  # show the maintainer, keep serving
+        except Exception as exc:  # IngestError, StoreError, anything: report it, keep serving
             return f"Re-index failed: {html.escape(str(exc))}", ""
         failed = "".join(f"\n- `{html.escape(f.path)}`: {html.escape(f.error)}"
                          for f in summary.failed)
