@@ -123,7 +123,10 @@ class ExtractiveAnswerer:
 
     def draft(self, query: str, vector: np.ndarray, passages: list[Passage],
               idf: Callable[[str], float] = lambda _t: 1.0) -> Draft:
-        scored = score_sentences(query, vector, passages, idf)
+        return self.compose(score_sentences(query, vector, passages, idf))
+
+    def compose(self, scored: list[_Scored]) -> Draft:
+        """The answer from already-scored sentences (the chain scores them once)."""
         if not scored:
             return Draft("")
         chosen = _readable_order(select(scored))

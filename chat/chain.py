@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -47,7 +47,7 @@ class _Context:
     support: float
     topics: list[str]
     notice: str | None
-    idf: Callable[[str], float]
+    scored: list  # every sentence of the passages, scored once, best first
 
 
 def build_answerer(settings: Settings):
@@ -78,10 +78,7 @@ class Chain:
 
     def topics(self, limit: int = 5) -> list[str]:
         """What the corpus covers, for refusals: essay titles, the longest first."""
-        titles = self.retriever.lexical().titles  # (title, kind, chunks), most chunks first
-        ordered = [t for t, k, _ in titles if k == "essay"] + [t for t, k, _ in titles
-                                                               if k != "essay"]
-        return ordered[:limit]
+        return self.retriever.lexical().topics(limit)
 
     def _safe_topics(self) -> list[str]:
         try:
@@ -116,8 +113,7 @@ class Chain:
             yield self._refusal(ctx)
             return
         if self.answerer is self.extractive:
-            draft = self.extractive.draft(ctx.query, ctx.vector, ctx.passages, ctx.idf)
-            yield self._finish(ctx, draft, self.extractive.name)
+            yield self._finish(ctx, self.extractive.compose(ctx.scored), self.extractive.name)
             return
         text = ""
         try:
@@ -126,8 +122,7 @@ class Chain:
                 yield Answer(question=ctx.question, answer=text, refused=False, query=ctx.query,
                              backend=self.answerer.name, partial=True)
         except LLMError as exc:
-            draft = self.extractive.draft(ctx.query, ctx.vector, ctx.passages, ctx.idf)
-            answer = self._finish(ctx, draft, self.extractive.name)
+            answer = self._finish(ctx, self.extractive.compose(ctx.scored), self.extractive.name)
             answer.notice, answer.error = LLM_DOWN, str(exc)
             yield answer
             return
@@ -145,17 +140,16 @@ class Chain:
                           backend=self.answerer.name)
         try:
             vector = self.embedder.embed_query(query)
-            passages = self.retriever.search(query, k=self.settings.retrieval_k,
-                                             query_vector=vector)
             lexical = self.retriever.lexical()  # one snapshot of the index per question
-            topics = self.topics()
+            passages = self.retriever.search(query, k=self.settings.retrieval_k,
+                                             query_vector=vector, lexical=lexical)
         except StoreError as exc:
             return Answer(question=text, answer=UNAVAILABLE, refused=True, query=query,
                           error=str(exc), backend=self.answerer.name)
         scored = score_sentences(query, vector, passages, lexical.idf)
         support = (scored[0].score if scored else 0.0) + lexical.coverage(query, passages)
-        return _Context(text, query, vector, passages, support, topics, guarded.notice,
-                        lexical.idf)
+        return _Context(text, query, vector, passages, support, lexical.topics(),
+                        guarded.notice, scored)
 
     def _condense(self, question: str, turns: list[dict[str, str]]) -> str:
         """Rules by default; the LLM when configured, checked against the conversation."""

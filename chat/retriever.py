@@ -75,6 +75,12 @@ class _Lexical:
         """Inverse document frequency; a term the corpus never uses scores highest."""
         return math.log((len(self.ids) + 1) / (self.df.get(term, 0) + 0.5))
 
+    def topics(self, limit: int = 5) -> list[str]:
+        """What the corpus covers, for refusals: essay titles, the longest first."""
+        ordered = [t for t, k, _ in self.titles if k == "essay"] + [
+            t for t, k, _ in self.titles if k != "essay"]
+        return ordered[:limit]
+
     def coverage(self, query: str, passages: list[Passage]) -> float:
         """How much of the question's meaning the corpus speaks to, idf-weighted.
 
@@ -162,10 +168,14 @@ class Retriever:
                         [(t, k, n) for (t, k), n in titles.most_common()])
 
     @_store_errors
-    def search(self, query: str, k: int = 5, query_vector: np.ndarray | None = None
-               ) -> list[Passage]:
-        """The ``k`` best passages for ``query``, near-duplicates removed, with sentences."""
-        lexical = self.lexical()
+    def search(self, query: str, k: int = 5, query_vector: np.ndarray | None = None,
+               lexical: _Lexical | None = None) -> list[Passage]:
+        """The ``k`` best passages for ``query``, near-duplicates removed, with sentences.
+
+        ``lexical`` is the caller's snapshot of the index, so one question sees one
+        index state and the store is asked whether it changed only once.
+        """
+        lexical = lexical or self.lexical()
         if not lexical.ids or not query.strip():
             return []
         vector = self.embedder.embed_query(query) if query_vector is None else query_vector
@@ -185,7 +195,7 @@ class Retriever:
             if len(passages) == k:
                 break
         self._fill_dense_scores(passages, vector)
-        self._attach_sentences(passages)
+        self._attach_sentences(passages, lexical)
         return passages
 
     def _dense(self, vector: np.ndarray, lexical: _Lexical) -> dict[str, float]:
@@ -215,10 +225,10 @@ class Retriever:
                 if p.dense is None:
                     p.dense = sims.get(p.chunk_id, 0.0)
 
-    def _attach_sentences(self, passages: list[Passage]) -> None:
+    def _attach_sentences(self, passages: list[Passage], lexical: _Lexical) -> None:
         if not passages:
             return
-        records = self.lexical().records
+        records = lexical.records
         ids = [f"{p.chunk_id}:{i}" for p in passages
                for i in range(int(records.get(p.chunk_id, {}).get("sentences", 0)))]
         got = self.sentences.get(ids=ids, include=["documents", "metadatas", "embeddings"])
