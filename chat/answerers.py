@@ -19,9 +19,11 @@ from chat.types import Passage, Sentence
 
 # Weights of the sentence score: meaning, shared words, and the passage's rank.
 SEMANTIC, LEXICAL, PRIOR = 0.6, 0.3, 0.1
-MAX_SENTENCES = 3
+WINDOW = 0.5            # share of a sentence's meaning taken from it read with the next one
+MAX_SENTENCES = 4
 MAX_WORDS = 110
-KEEP_RATIO = 0.85       # a further sentence must score at least this share of the best
+KEEP_RATIO = 0.7        # a further sentence must score at least this share of the best
+SECOND_RATIO = 0.5      # ...except the second, which only needs this share
 SAME_SENTENCE = 0.85    # cosine above which two sentences say the same thing
 
 
@@ -47,8 +49,28 @@ def _overlap(weights: dict[str, float], terms: set[str]) -> float:
     return sum(w for t, w in weights.items() if t in terms) / total if total else 0.0
 
 
+def _meaning(sentence: Sentence, after: Sentence | None, vector: np.ndarray) -> float:
+    """Similarity of a sentence to the query, half of it read together with the
+    sentence after it.
+
+    A short sentence says little to a small embedder on its own: "Pay attention
+    to the basics." is about job hunting only because the next sentence names
+    the resume, the portfolio and the interview. (A sentence's vector added to
+    the next one's, normalised, stands in for embedding the pair.)
+    """
+    if sentence.vector is None:
+        return 0.0
+    own = float(np.dot(sentence.vector, vector))
+    if after is None or after.vector is None:
+        return own
+    pair = np.asarray(sentence.vector) + np.asarray(after.vector)
+    norm = float(np.linalg.norm(pair)) or 1.0
+    return (1 - WINDOW) * own + WINDOW * float(np.dot(pair, vector)) / norm
+
+
 def score_sentences(query: str, vector: np.ndarray, passages: list[Passage],
-                    idf: Callable[[str], float] = lambda _t: 1.0) -> list[_Scored]:
+                    idf: Callable[[str], float] = lambda _t: 1.0,
+                    focus: frozenset[str] = frozenset()) -> list[_Scored]:
     """Score every sentence of every passage against the query.
 
     Shared words count by rarity (``idf``): "meet" says more than "mentorship"
@@ -56,15 +78,16 @@ def score_sentences(query: str, vector: np.ndarray, passages: list[Passage],
     words of its section heading. A question in the corpus is never an answer
     itself; an FAQ entry's question ("What programming language should we
     start with?") passes its score to the sentence that follows, its answer.
+    ``focus`` words (a follow-up's own, see ``chat.chain``) count twice.
     """
-    weights = {t: idf(t) for t in set(tokenize(query))}
+    weights = {t: idf(t) * (2.0 if t in focus else 1.0) for t in set(tokenize(query))}
     scored: list[_Scored] = []
-    for rank, passage in enumerate(passages):
-        prior = 1.0 / (1 + rank)
+    for n, passage in enumerate(passages):
+        prior = 1.0 / (1 + passage.rank)
         carried = 0.0
         context = set(tokenize(f"{passage.title} {passage.heading}"))
-        for sentence in passage.sentences:
-            semantic = float(np.dot(sentence.vector, vector)) if sentence.vector is not None else 0
+        for sentence, after in zip(passage.sentences, [*passage.sentences[1:], None], strict=True):
+            semantic = _meaning(sentence, after, vector)
             own = set(tokenize(sentence.text))
             lexical = 0.5 * _overlap(weights, own) + 0.5 * _overlap(weights, own | context)
             score = SEMANTIC * semantic + LEXICAL * lexical + PRIOR * prior
@@ -74,7 +97,7 @@ def score_sentences(query: str, vector: np.ndarray, passages: list[Passage],
             if is_instruction(sentence.text):  # a planted instruction is never an answer
                 carried = 0.0
                 continue
-            scored.append(_Scored(max(score, carried), rank, sentence))
+            scored.append(_Scored(max(score, carried), n, sentence))
             carried = 0.0
     return sorted(scored, key=lambda s: -s.score)
 
@@ -86,16 +109,27 @@ def _similar(a: Sentence, b: Sentence) -> bool:
 
 
 def select(scored: list[_Scored]) -> list[_Scored]:
-    """The best few sentences, no two alike, within the word budget."""
+    """The best few sentences, no two alike and no two from one passage, within
+    the word budget.
+
+    One sentence per passage: when the top scores are close, the sentence that
+    answers is as likely to be the second or third as the first, and three
+    sentences from one passage bet everything on it. For the same reason an
+    answer draws on a second passage even when it scores well below the best
+    (``SECOND_RATIO``): the best sentence is often the one that names the topic
+    ("a serious issue ... impostor syndrome"), not the one that answers.
+    The figures behind these choices are in docs/ARCHITECTURE.md.
+    """
     chosen: list[_Scored] = []
     words = 0
     for item in scored:
-        if chosen and (item.score < KEEP_RATIO * chosen[0].score or len(chosen) == MAX_SENTENCES):
+        ratio = SECOND_RATIO if len(chosen) == 1 else KEEP_RATIO
+        if chosen and (item.score < ratio * chosen[0].score or len(chosen) == MAX_SENTENCES):
             break
         n_words = len(item.sentence.text.split())
         if chosen and words + n_words > MAX_WORDS:
             continue
-        if any(_similar(item.sentence, c.sentence) for c in chosen):
+        if any(item.passage == c.passage or _similar(item.sentence, c.sentence) for c in chosen):
             continue
         chosen.append(item)
         words += n_words

@@ -37,7 +37,7 @@ class Settings(BaseSettings):
     )
     retrieval_k: int = Field(5, ge=1, le=20, description="Passages retrieved per question.")
     min_support: float = Field(
-        1.06, ge=0, le=2,
+        1.055, ge=0, le=2,
         description="Refuse when support (best answer sentence score + share of the "
         "question's key words found in the passages) is below this; calibrated on "
         "evals/reference_qa.jsonl, see docs/ARCHITECTURE.md.",

@@ -33,6 +33,7 @@ from chat.types import Passage, Sentence
 RRF_K = 60
 CANDIDATES = 20
 NEAR_DUPLICATE_JACCARD = 0.7
+NEIGHBOURS_OF = 3   # the top passages whose neighbouring chunks are added for the answerer
 
 _STOPWORD_TEXT = """
 a about above after again against all am an and any are as at be because been before being
@@ -70,6 +71,7 @@ class _Lexical:
     signature: tuple
     df: dict[str, int] = field(default_factory=dict)
     titles: list[tuple[str, str, int]] = field(default_factory=list)  # (title, kind, chunks)
+    by_position: dict[tuple[str, int], str] = field(default_factory=dict)  # (doc, pos) -> id
 
     def idf(self, term: str) -> float:
         """Inverse document frequency; a term the corpus never uses scores highest."""
@@ -164,16 +166,22 @@ class Retriever:
         df = Counter(term for tokens in corpus for term in set(tokens))
         titles = Counter((str(r.get("title", "")), str(r.get("kind", "")))
                          for r in records.values())
+        by_position = {(str(r.get("doc_id", "")), int(r.get("position", 0))): cid
+                       for cid, r in records.items()}
         return _Lexical(index, ids, records, signature, dict(df),
-                        [(t, k, n) for (t, k), n in titles.most_common()])
+                        [(t, k, n) for (t, k), n in titles.most_common()], by_position)
 
     @_store_errors
     def search(self, query: str, k: int = 5, query_vector: np.ndarray | None = None,
-               lexical: _Lexical | None = None) -> list[Passage]:
+               lexical: _Lexical | None = None, neighbours: int = 0) -> list[Passage]:
         """The ``k`` best passages for ``query``, near-duplicates removed, with sentences.
 
         ``lexical`` is the caller's snapshot of the index, so one question sees one
         index state and the store is asked whether it changed only once.
+        ``neighbours`` > 0 appends the chunks just before and after that many of
+        the best passages (marked ``neighbour``): a chunk boundary often falls
+        between a question's topic and its answer ("the groups ... will meet
+        bi-weekly" sits one chunk after "Organization and logistics" begins).
         """
         lexical = lexical or self.lexical()
         if not lexical.ids or not query.strip():
@@ -191,9 +199,11 @@ class Retriever:
             record = lexical.records.get(cid)
             if record is None or _is_near_duplicate(record["text"], passages):
                 continue
-            passages.append(_passage(cid, record, fused[cid], dense.get(cid), bm25.get(cid, 0.0)))
+            passages.append(_passage(cid, record, fused[cid], dense.get(cid), bm25.get(cid, 0.0),
+                                     rank=len(passages)))
             if len(passages) == k:
                 break
+        passages += _neighbours(passages, neighbours, lexical)
         self._fill_dense_scores(passages, vector)
         self._attach_sentences(passages, lexical)
         return passages
@@ -241,14 +251,31 @@ class Retriever:
         for p in passages:
             p.sentences = sorted(by_chunk.get(p.chunk_id, []), key=lambda s: s.index)
 
-def _passage(cid: str, record: dict, score: float, dense: float | None, lexical: float
-             ) -> Passage:
+def _passage(cid: str, record: dict, score: float, dense: float | None, lexical: float,
+             rank: int = 0, neighbour: bool = False) -> Passage:
     return Passage(
         chunk_id=cid, doc_id=str(record.get("doc_id", "")), text=record["text"],
         title=str(record.get("title", "")), heading=str(record.get("heading", "")),
         url=str(record.get("url", "")), source=str(record.get("source", "")),
         position=int(record.get("position", 0)), score=score, dense=dense, lexical=lexical,
+        rank=rank, neighbour=neighbour,
     )
+
+
+def _neighbours(passages: list[Passage], top: int, lexical: _Lexical) -> list[Passage]:
+    """The chunks right before and after each of the ``top`` first passages in its
+    document, not already there; each takes its source passage's rank and score."""
+    seen = {p.chunk_id for p in passages}
+    out: list[Passage] = []
+    for p in passages[:top]:
+        for step in (-1, 1):
+            cid = lexical.by_position.get((p.doc_id, p.position + step))
+            record = lexical.records.get(cid) if cid else None
+            if record is None or cid in seen:
+                continue
+            seen.add(cid)
+            out.append(_passage(cid, record, p.score, None, 0.0, rank=p.rank, neighbour=True))
+    return out
 
 
 def _words(text: str) -> set[str]:

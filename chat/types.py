@@ -35,6 +35,8 @@ class Passage:
     dense: float = 0.0        # cosine similarity of the passage to the query
     lexical: float = 0.0      # BM25 score
     sentences: list[Sentence] = field(default_factory=list)
+    rank: int = 0             # 0-based retrieval rank; a neighbour shares its source's
+    neighbour: bool = False   # added because it sits next to a retrieved passage
 
 
 @dataclass

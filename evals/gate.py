@@ -13,7 +13,8 @@ FLOORS = {"hit_at_5": 0.95, "refusal_accuracy": 1.0, "answer_support": 0.95}
 # for all of these; latency is judged separately, by ratio.
 TOLERANCE = {"hit_at_1": 0.03, "hit_at_3": 0.03, "hit_at_5": 0.02, "mrr": 0.03,
              "citation_precision": 0.03, "citation_recall": 0.05, "answer_support": 0.02,
-             "answer_f1": 0.03, "rouge_l": 0.03, "refusal_accuracy": 0.0}
+             "answer_f1": 0.03, "rouge_l": 0.03, "refusal_accuracy": 0.0,
+             "right_passage_cited": 0.03}
 LOWER_IS_BETTER = {"false_refusal_rate": 0.02}
 LATENCY_RATIO = 4.0  # p95 may be at most this many times the baseline's (machines vary)
 

@@ -1,0 +1,58 @@
+"""How the extractive answerer picks its sentences and which passages it reads."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from chat.answerers import KEEP_RATIO, MAX_SENTENCES, SECOND_RATIO, _Scored, select
+from chat.types import Sentence
+
+
+def _scored(score: float, passage: int, i: int) -> _Scored:
+    vector = np.zeros(8)
+    vector[i % 8] = 1.0  # every sentence says something different
+    return _Scored(score, passage, Sentence(text=f"Sentence {i} of passage {passage}.",
+                                            index=i, vector=vector))
+
+
+def test_one_sentence_per_passage():
+    scored = [_scored(0.9, 0, 0), _scored(0.89, 0, 1), _scored(0.88, 0, 2), _scored(0.8, 1, 3),
+              _scored(0.79, 2, 4)]
+    assert [c.passage for c in select(scored)] == [0, 1, 2]
+
+
+def test_a_second_passage_is_drawn_on_even_well_below_the_best():
+    scored = [_scored(0.8, 0, 0), _scored(0.79, 0, 1), _scored(SECOND_RATIO * 0.8 + 0.01, 1, 2),
+              _scored(SECOND_RATIO * 0.8 + 0.005, 2, 3)]
+    chosen = select(scored)
+    assert [c.passage for c in chosen] == [0, 1], "the third is below KEEP_RATIO"
+    assert SECOND_RATIO * 0.8 + 0.005 < KEEP_RATIO * 0.8
+
+
+def test_a_lone_strong_sentence_is_not_padded_with_weak_ones():
+    assert len(select([_scored(0.8, 0, 0), _scored(0.3, 1, 1)])) == 1
+
+
+def test_at_most_max_sentences():
+    scored = [_scored(0.9 - i * 0.001, i, i) for i in range(10)]
+    assert len(select(scored)) == MAX_SENTENCES
+
+
+def test_neighbours_are_the_chunks_around_the_best_passages(chain):
+    lexical = chain.retriever.lexical()
+    passages = chain.retriever.search("How often do the mentorship program groups meet?", k=5,
+                                      lexical=lexical, neighbours=3)
+    ranked, extra = passages[:5], passages[5:]
+    assert [p.rank for p in ranked] == [0, 1, 2, 3, 4] and not any(p.neighbour for p in ranked)
+    assert extra and all(p.neighbour for p in extra)
+    ids = [p.chunk_id for p in passages]
+    assert len(ids) == len(set(ids))
+    for p in extra:
+        source = ranked[p.rank]
+        assert p.rank < 3 and p.doc_id == source.doc_id
+        assert abs(p.position - source.position) == 1
+        assert p.sentences, "a neighbour comes with its sentences, ready to quote"
+
+
+def test_search_without_neighbours_returns_k(chain):
+    assert len(chain.retriever.search("How do I find a mentor?", k=5)) == 5
