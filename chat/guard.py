@@ -30,6 +30,7 @@ _INJECTION = re.compile(
 
 _TAG = re.compile(r"</?[A-Za-z][^<>]{0,500}>")  # markup carries no question: search without it
 _GLUE = frozenset(["and", "or", "but", "then", "also", "so", "now", "please", "just", "first"])
+_LEADING_GLUE = re.compile(rf"^\s*(?:(?:{'|'.join(sorted(_GLUE))})\b[\s,]*)+", re.I)
 
 
 @dataclass
@@ -71,5 +72,4 @@ def _strip_instructions(text: str) -> tuple[str, bool]:
         words = [w for w in re.findall(r"[a-z0-9]+", rest.lower()) if w not in _GLUE]
         if rest == piece or len(words) >= 2:
             kept.append(rest)
-    glue = "|".join(sorted(_GLUE))
-    return re.sub(rf"^\s*(?:(?:{glue})\b[\s,]*)+", "", " ".join(kept), flags=re.I), True
+    return _LEADING_GLUE.sub("", " ".join(kept)), True

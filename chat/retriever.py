@@ -203,8 +203,8 @@ class Retriever:
                                      rank=len(passages)))
             if len(passages) == k:
                 break
+        self._fill_dense_scores(passages, vector)  # neighbours were not searched: no score
         passages += _neighbours(passages, neighbours, lexical)
-        self._fill_dense_scores(passages, vector)
         self._attach_sentences(passages, lexical)
         return passages
 

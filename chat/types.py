@@ -32,7 +32,7 @@ class Passage:
     source: str = ""
     position: int = 0
     score: float = 0.0        # fused rank score (RRF), higher is better
-    dense: float = 0.0        # cosine similarity of the passage to the query
+    dense: float | None = 0.0  # cosine to the query; None for a neighbour (not searched)
     lexical: float = 0.0      # BM25 score
     sentences: list[Sentence] = field(default_factory=list)
     rank: int = 0             # 0-based retrieval rank; a neighbour shares its source's
