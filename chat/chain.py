@@ -20,10 +20,12 @@ from chat.answerers import (
     LLMError,
     score_sentences,
 )
-from chat.condense import condense, looks_like_follow_up, normalise_history
+from chat.condense import looks_like_follow_up, normalise_history
 from chat.config import Settings
 from chat.embedder import Embedder, get_embedder
 from chat.guard import guard
+from chat.query import Query, drop_filler, understand
+from chat.refusal import Decision, Refusal, Signals, measure
 from chat.retriever import NEIGHBOURS_OF, Retriever, tokenize
 from chat.store import StoreError
 from chat.types import Answer, Passage
@@ -31,6 +33,7 @@ from chat.verify import verify
 
 NOT_COVERED = ("The corpus doesn't cover that, so I can't answer it from my sources. "
                "It does cover: {topics}.")
+CLOSEST = (" The closest it comes is “{where}”, which may not be what you asked.")
 EMPTY = "Please type a question about careers. The corpus covers: {topics}."
 UNAVAILABLE = "The knowledge base is temporarily unavailable. Please try again in a moment."
 LLM_DOWN = "The language model did not answer, so this answer is quoted from the sources."
@@ -41,10 +44,11 @@ class _Context:
     """Everything known about a question once it has been retrieved for."""
 
     question: str
-    query: str
+    query: Query
     vector: np.ndarray
     passages: list[Passage]
-    support: float
+    signals: Signals
+    decision: Decision
     topics: list[str]
     notice: str | None
     scored: list  # every sentence of the passages, scored once, best first
@@ -69,6 +73,14 @@ class Chain:
         self._retriever = retriever
         self.extractive = ExtractiveAnswerer()
         self.answerer = answerer or build_answerer(settings) or self.extractive
+        self._refusal_model: Refusal | None = None
+
+    @property
+    def refusal(self) -> Refusal:
+        """The calibrated refusal models (``careerbot calibrate`` writes them)."""
+        if self._refusal_model is None:
+            self._refusal_model = Refusal.load(self.settings.calibration_file)
+        return self._refusal_model
 
     @property
     def retriever(self) -> Retriever:
@@ -109,7 +121,7 @@ class Chain:
             yield prepared
             return
         ctx = prepared
-        if ctx.support < self.settings.min_support:
+        if not ctx.decision.answer:
             yield self._refusal(ctx)
             return
         if self.answerer is self.extractive:
@@ -117,10 +129,11 @@ class Chain:
             return
         text = ""
         try:
-            for token in self.answerer.stream(ctx.query, ctx.vector, ctx.passages):
+            for token in self.answerer.stream(ctx.query.condensed, ctx.vector, ctx.passages):
                 text += token
-                yield Answer(question=ctx.question, answer=text, refused=False, query=ctx.query,
-                             backend=self.answerer.name, partial=True)
+                yield Answer(question=ctx.question, answer=text, refused=False,
+                             query=ctx.query.condensed, backend=self.answerer.name,
+                             partial=True)
         except LLMError as exc:
             answer = self._finish(ctx, self.extractive.compose(ctx.scored), self.extractive.name)
             answer.notice, answer.error = LLM_DOWN, str(exc)
@@ -132,61 +145,55 @@ class Chain:
     def _prepare(self, question: object, history: object) -> _Context | Answer:
         guarded = guard(question)
         text = question if isinstance(question, str) else ""
-        query = self._condense(guarded.text, normalise_history(history)) if guarded.text else ""
-        if not tokenize(query):  # nothing but stopwords, punctuation or stripped instructions
+        if not tokenize(drop_filler(guarded.text)):  # stopwords, filler or stripped instructions
             topics = self._safe_topics()
             return Answer(question=text, answer=EMPTY.format(topics="; ".join(topics)),
                           refused=True, topics=topics, notice=guarded.notice,
                           backend=self.answerer.name)
+        turns = normalise_history(history)
         try:
-            vector = self.embedder.embed_query(query)
             lexical = self.retriever.lexical()  # one snapshot of the index per question
-            passages = self.retriever.search(query, k=self.settings.retrieval_k,
-                                             query_vector=vector, lexical=lexical,
-                                             neighbours=NEIGHBOURS_OF)
+            query = understand(guarded.text, turns, lexical.speller,
+                               self._rewrite(guarded.text, turns))
+            vectors = list(self.embedder.embed(query.searches))
+            passages = self.retriever.search(
+                query.searches[0], k=self.settings.retrieval_k, query_vector=vectors[0],
+                lexical=lexical, neighbours=NEIGHBOURS_OF,
+                also=list(zip(query.searches[1:], vectors[1:], strict=True)))
         except StoreError as exc:
-            return Answer(question=text, answer=UNAVAILABLE, refused=True, query=query,
+            return Answer(question=text, answer=UNAVAILABLE, refused=True, query=guarded.text,
                           error=str(exc), backend=self.answerer.name)
-        aim, focus = self._aim(guarded.text, query, vector)
-        scored = score_sentences(query, aim, passages, lexical.idf, focus)
-        support = (scored[0].score if scored else 0.0) + lexical.coverage(query, passages)
-        return _Context(text, query, vector, passages, support, lexical.topics(),
-                        guarded.notice, scored)
+        aim = _mean_direction(vectors)
+        focus = frozenset(tokenize(query.own)) if query.follow_up else frozenset()
+        scored = score_sentences(" ".join(query.searches), aim, passages, lexical.idf, focus)
+        domain = max(self.refusal.domain(v) for v in vectors)
+        generic = self.refusal.generic(vectors[0])
+        signals = measure(set(tokenize(query.own)), vectors[0], passages, lexical, tokenize,
+                          domain, generic)
+        return _Context(text, query, vectors[0], passages, signals,
+                        self.refusal.decide(signals), lexical.topics(), guarded.notice, scored)
 
-    def _aim(self, question: str, query: str, vector: np.ndarray
-             ) -> tuple[np.ndarray, frozenset[str]]:
-        """What the answer's sentences are chosen for.
-
-        A condensed follow-up is searched with the earlier question around it,
-        but the visitor now asks only the follow-up: "How often does it meet?"
-        wants the sentence about meetings, not another one about the program.
-        So sentences are scored against the mean of the two embeddings, and the
-        follow-up's own words count twice. On the 7 multi-turn reference
-        questions this took the right passage cited from 5 to 7.
-        """
-        if query == question:
-            return vector, frozenset()
-        own = self.embedder.embed_query(question)
-        aim = vector + own
-        return aim / (np.linalg.norm(aim) or 1.0), frozenset(tokenize(question))
-
-    def _condense(self, question: str, turns: list[dict[str, str]]) -> str:
-        """Rules by default; the LLM when configured, checked against the conversation."""
-        rule_based = condense(question, turns)
+    def _rewrite(self, question: str, turns: list[dict[str, str]]) -> str | None:
+        """An LLM's standalone version of a follow-up, when one is configured; it is
+        kept only if it shares a word with the conversation (a rewrite that
+        wandered off is worse than none)."""
         rewrite = getattr(self.answerer, "condense", None)
         if rewrite is None or not turns or not looks_like_follow_up(question):
-            return rule_based
+            return None
         try:
             rewritten = rewrite(question, turns)
         except LLMError:
-            return rule_based
-        known = set(tokenize(rule_based))
-        return rewritten if known & set(tokenize(rewritten)) else rule_based
+            return None
+        known = set(tokenize(" ".join(t["content"] for t in turns[-2:]) + " " + question))
+        return rewritten if known & set(tokenize(rewritten)) else None
 
     def _refusal(self, ctx: _Context) -> Answer:
         answer = NOT_COVERED.format(topics="; ".join(ctx.topics))
+        closest = _closest(ctx.passages)
+        if ctx.decision.reason == "unsupported" and closest:
+            answer += CLOSEST.format(where=closest)
         return Answer(question=ctx.question, answer=answer, refused=True, topics=ctx.topics,
-                      query=ctx.query, notice=ctx.notice, backend=self.answerer.name)
+                      query=ctx.query.condensed, notice=ctx.notice, backend=self.answerer.name)
 
     def _finish(self, ctx: _Context, draft: Draft, backend: str) -> Answer:
         checked = verify(draft.text, ctx.passages, draft.quotes)
@@ -194,5 +201,25 @@ class Chain:
             return self._refusal(ctx)
         text = re.sub(r"\s+", " ", checked.text).strip()
         return Answer(question=ctx.question, answer=text, refused=False,
-                      citations=checked.citations, query=ctx.query, notice=ctx.notice,
-                      backend=backend)
+                      citations=checked.citations, query=ctx.query.condensed,
+                      notice=ctx.notice, backend=backend)
+
+
+def _mean_direction(vectors: list[np.ndarray]) -> np.ndarray:
+    """What the answer's sentences are chosen for: every searched text at once.
+
+    A follow-up is searched alone and with the earlier turn around it, a long
+    message whole and by its question sentences; the answer should fit all of
+    them ("How often does it meet?" wants the sentence about meetings of the
+    program just discussed, not another one about the program).
+    """
+    total = np.sum(vectors, axis=0)
+    return total / (np.linalg.norm(total) or 1.0)
+
+
+def _closest(passages: list[Passage]) -> str:
+    """Where the best retrieved passage sits, for a refusal's pointer."""
+    best = next((p for p in passages if not p.neighbour), None)
+    if best is None:
+        return ""
+    return " — ".join(x for x in (best.title, best.heading) if x)

@@ -205,27 +205,32 @@ def chat() -> None:
 
 @app.command("eval")
 def eval_command(
-    as_json: Annotated[bool, typer.Option("--json", help="Print one metrics object as the "
-                                          "last line of stdout.")] = False,
-    gate: Annotated[bool, typer.Option(help="Exit 1 if any metric regressed against "
-                                       "evals/baseline.json or fell below a floor.")] = False,
+    split: Annotated[str, typer.Option(help="Which metrics to print: dev (tuned on), test "
+                                       "(frozen, never tuned on) or all.")] = "all",
+    as_json: Annotated[bool, typer.Option("--json", help="Print one metrics object (of "
+                                          "--split) as the last line of stdout.")] = False,
+    gate: Annotated[bool, typer.Option(help="Exit 1 if a test-split metric regressed against "
+                                       "evals/baseline.json or crossed a floor.")] = False,
     update_baseline: Annotated[bool, typer.Option(help="Accept these figures as the new "
                                                   "baseline.")] = False,
     report: Annotated[Path, typer.Option(help="Folder for report.md, report.html and "
-                                         "categories.png.")] = Path("artifacts/eval"),
+                                         "kinds.png.")] = Path("artifacts/eval"),
 ) -> None:
     """Score answers against evals/reference_qa.jsonl; write a report; gate a release.
 
-    The index is brought up to date first (incremental). With an LLM configured
-    the generative answerer is scored beside the extractive one; the gate
-    judges the configured (default) answerer.
+    Every item is run once; the report shows the dev and test splits side by
+    side, and the gate judges the test split. The index is brought up to date
+    first (incremental). With an LLM configured the generative answerer is
+    scored beside the extractive one; the gate judges the configured answerer.
     """
     from chat.chain import Chain
     from evals import gate as release_gate
     from evals import report as eval_report
-    from evals.suite import evaluate
+    from evals.suite import SPLITS, evaluate
     from ingest.index import ingest as run_ingest
 
+    if split not in SPLITS:
+        _fail(f"--split must be one of {', '.join(SPLITS)}, not {split!r}", 2)
     settings = _settings()
     run_ingest(settings)
     chain = Chain(settings)
@@ -235,20 +240,51 @@ def eval_command(
                                       retriever=chain.retriever, answerer=chain.extractive)))
     metrics = results[0].metrics
     baseline = release_gate.load_baseline()
-    failures = release_gate.check(metrics, baseline)
+    failures = release_gate.check(metrics[release_gate.GATED_SPLIT], baseline)
     where = eval_report.write(results, report, baseline, failures or ["gate passes"])
     if update_baseline:
         release_gate.save_baseline(metrics)
+    shown = metrics[split]
     if as_json:
-        typer.echo(json.dumps(metrics))
+        typer.echo(json.dumps(shown))
     else:
-        for key, value in metrics.items():
-            typer.echo(f"{key:>22}: {value}")
+        for key, value in shown.items():
+            if key != "by_kind":
+                typer.echo(f"{key:>22}: {value}")
+        for kind, figures in shown["by_kind"].items():
+            typer.echo(f"{kind:>22}: " + ", ".join(f"{k} {v}" for k, v in figures.items()))
         typer.echo(f"report: {where}")
     for failure in failures:
-        typer.echo(f"regression: {failure}", err=True)
+        typer.echo(f"regression (test split): {failure}", err=True)
     if gate and failures and not update_baseline:
         raise typer.Exit(1)
+
+
+@app.command()
+def calibrate() -> None:
+    """Fit the refusal models on the dev split and background questions; write
+    evals/calibration.json (commit it). The test split is never read."""
+    from chat.chain import Chain
+    from evals import calibrate as cal
+    from evals.suite import load_items
+    from ingest.index import ingest as run_ingest
+
+    settings = _settings()
+    run_ingest(settings)
+    chain = Chain(settings)
+    records = chain.retriever.lexical().records.values()
+    passages = [f"{r.get('heading', '')}. {r['text']}" for r in records]
+    result = cal.calibrate(chain, load_items(split="dev"), passages)
+    cal.write(result, settings.calibration_file)
+    sup, dom = result["support"], result["domain"]
+    typer.echo(f"domain model: C={dom['C']}, threshold {dom['threshold']:.3f}; on dev it "
+               f"refuses {dom['dev']['refused_unanswerable']}/{dom['dev']['unanswerable']} "
+               f"out-of-scope and {dom['dev']['refused_answerable']} answerable questions")
+    oof = sup["out_of_fold"]
+    typer.echo(f"support model: threshold {sup['threshold']:.3f}; out of fold on dev: false "
+               f"refusals {oof['false_refusal_rate']:.3f}, out-of-scope refused "
+               f"{oof['refusal_accuracy']:.3f}")
+    typer.echo(f"wrote {settings.calibration_file}")
 
 
 @app.command()

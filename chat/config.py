@@ -11,6 +11,8 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+CALIBRATION = Path(__file__).resolve().parent.parent / "evals" / "calibration.json"
+
 
 class Settings(BaseSettings):
     """careerbot's configuration; see the README's settings table."""
@@ -36,12 +38,9 @@ class Settings(BaseSettings):
         256, ge=32, le=2048, description="Largest chunk, in cl100k_base tokens."
     )
     retrieval_k: int = Field(5, ge=1, le=20, description="Passages retrieved per question.")
-    min_support: float = Field(
-        1.055, ge=0, le=2,
-        description="Refuse when support (best answer sentence score + share of the "
-        "question's key words found in the passages) is below this; calibrated on "
-        "evals/reference_qa.jsonl, see docs/ARCHITECTURE.md.",
-    )
+    calibration_file: Path = Field(
+        CALIBRATION, description="The refusal models and every tuned number "
+        "(written by `careerbot calibrate`; see docs/ARCHITECTURE.md).")
     ingest_batch: int = Field(256, ge=1, description="Chunks embedded and committed "
                               "together; the manifest is saved after each batch.")
     max_file_mb: float = Field(20.0, gt=0, description="Files larger than this are skipped.")

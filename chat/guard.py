@@ -23,12 +23,24 @@ _INJECTION = re.compile(
     r"|\b(?:reply|respond)\s+(?:only\b|with\s+(?:only|the\s+word|exactly)\b)[^.?!\n]{0,40}"
     r"|\b(?:reply|respond|say|print|output)\s+[\"']?(?-i:[A-Z]{3,})\b[\"']?"
     r"|\banswer\s+only\s+with\b[^.?!\n]{0,40}"
+    r"|\bpretend(?:ing)?\s+(?:to\s+be|you\s+are|you're)\b[^.?!\n]{0,40}"
+    r"|\bact\s+as\s+(?:if|though)\b[^.?!\n]{0,40}"
+    r"|\b(?:with\s+)?no\s+(?:guidelines|restrictions|filters|content\s+polic(?:y|ies))\b"
+    r"|\byou\s+are\s+(?-i:[A-Z][A-Za-z]*(?:Bot|GPT|AI))\b"
+    r"|\brepeat\s+(?:the|all|everything)\b[^.?!\n]{0,20}\babove\b"
+    r"|\b(?:system|hidden|initial)\s+prompt\b|\bdeveloper\s+mode\b|\bdo\s+anything\s+now\b"
     r"|\bjailbreak\b|\bDAN mode\b)",
     re.I,
 )
 
 
 _TAG = re.compile(r"</?[A-Za-z][^<>]{0,500}>")  # markup carries no question: search without it
+# A piece of an attacked message is kept only if it asks something: the
+# statements around an instruction ("Let's play a game. You are FreeBot...")
+# are part of the attack, not of a question.
+_ASKS = re.compile(r"\?\s*$|^\W*(?:how|what|why|when|where|which|who|whom|whose|is|are|am|"
+                   r"can|could|should|would|do|does|did|will|tell me|explain|describe|"
+                   r"give me|list|help)\b", re.I)
 _GLUE = frozenset(["and", "or", "but", "then", "also", "so", "now", "please", "just", "first"])
 _LEADING_GLUE = re.compile(rf"^\s*(?:(?:{'|'.join(sorted(_GLUE))})\b[\s,]*)+", re.I)
 
@@ -70,6 +82,6 @@ def _strip_instructions(text: str) -> tuple[str, bool]:
     for piece in re.split(r"(?<=[.?!;])\s+|\n+", text):
         rest = _INJECTION.sub(" ", piece)
         words = [w for w in re.findall(r"[a-z0-9]+", rest.lower()) if w not in _GLUE]
-        if rest == piece or len(words) >= 2:
+        if (rest == piece or len(words) >= 2) and _ASKS.search(rest.strip()):
             kept.append(rest)
     return _LEADING_GLUE.sub("", " ".join(kept)), True

@@ -27,6 +27,7 @@ from langchain_core.retrievers import BaseRetriever
 
 from chat.config import Settings
 from chat.embedder import Embedder, get_embedder
+from chat.spelling import Speller
 from chat.store import StoreError, client_for, get_all, open_collection
 from chat.types import Passage, Sentence
 
@@ -72,6 +73,7 @@ class _Lexical:
     df: dict[str, int] = field(default_factory=dict)
     titles: list[tuple[str, str, int]] = field(default_factory=list)  # (title, kind, chunks)
     by_position: dict[tuple[str, int], str] = field(default_factory=dict)  # (doc, pos) -> id
+    speller: Speller | None = None  # corrects towards this index's words
 
     def idf(self, term: str) -> float:
         """Inverse document frequency; a term the corpus never uses scores highest."""
@@ -168,14 +170,22 @@ class Retriever:
                          for r in records.values())
         by_position = {(str(r.get("doc_id", "")), int(r.get("position", 0))): cid
                        for cid, r in records.items()}
+        speller = Speller.from_texts(f"{r.get('title', '')} {r.get('heading', '')} {r['text']}"
+                                     for r in records.values())
         return _Lexical(index, ids, records, signature, dict(df),
-                        [(t, k, n) for (t, k), n in titles.most_common()], by_position)
+                        [(t, k, n) for (t, k), n in titles.most_common()], by_position,
+                        speller)
 
     @_store_errors
     def search(self, query: str, k: int = 5, query_vector: np.ndarray | None = None,
-               lexical: _Lexical | None = None, neighbours: int = 0) -> list[Passage]:
+               lexical: _Lexical | None = None, neighbours: int = 0,
+               also: list[tuple[str, np.ndarray]] = ()) -> list[Passage]:
         """The ``k`` best passages for ``query``, near-duplicates removed, with sentences.
 
+        ``also`` holds further (text, vector) searches for the same question (its
+        question sentences alone, a follow-up read with the previous turn): each
+        adds a dense and a BM25 ranking to the fusion. ``Passage.dense`` stays the
+        best cosine to any of the searched texts.
         ``lexical`` is the caller's snapshot of the index, so one question sees one
         index state and the store is asked whether it changed only once.
         ``neighbours`` > 0 appends the chunks just before and after that many of
@@ -189,8 +199,15 @@ class Retriever:
         vector = self.embedder.embed_query(query) if query_vector is None else query_vector
         dense = self._dense(vector, lexical)
         bm25 = self._bm25(query, lexical)
+        rankings = [list(dense), list(bm25)]
+        closest = dict(dense)  # a passage's best cosine to any of the searched texts
+        for text, other in also:
+            more = self._dense(other, lexical)
+            rankings += [list(more), list(self._bm25(text, lexical))]
+            for cid, sim in more.items():
+                closest[cid] = max(sim, closest.get(cid, sim))
         fused: dict[str, float] = {}
-        for ranking in (list(dense), list(bm25)):
+        for ranking in rankings:
             for rank, cid in enumerate(ranking, start=1):
                 fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank)
         order = sorted(fused, key=lambda cid: (-fused[cid], cid))
@@ -199,7 +216,8 @@ class Retriever:
             record = lexical.records.get(cid)
             if record is None or _is_near_duplicate(record["text"], passages):
                 continue
-            passages.append(_passage(cid, record, fused[cid], dense.get(cid), bm25.get(cid, 0.0),
+            passages.append(_passage(cid, record, fused[cid] / len(rankings) * 2,
+                                     closest.get(cid), bm25.get(cid, 0.0),
                                      rank=len(passages)))
             if len(passages) == k:
                 break

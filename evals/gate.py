@@ -1,4 +1,9 @@
-"""The release gate: compare metrics with the accepted baseline and hard floors."""
+"""The release gate: compare the test split's metrics with the accepted baseline and floors.
+
+The gate judges the **test** split only: its questions were written before any
+tuning, on topics no dev question touches, so a change that merely fits the
+dev questions cannot pass it by luck of overlap (evals/README.md).
+"""
 
 from __future__ import annotations
 
@@ -7,8 +12,10 @@ from pathlib import Path
 
 BASELINE = Path(__file__).resolve().parent / "baseline.json"
 
+GATED_SPLIT = "test"
 # Absolute floors a release may never go below, whatever the baseline says.
-FLOORS = {"hit_at_5": 0.95, "refusal_accuracy": 1.0, "answer_support": 0.95}
+FLOORS = {"right_passage_cited": 0.90, "refusal_accuracy": 0.95, "answer_support": 0.95}
+CEILINGS = {"false_refusal_rate": 0.03}
 # How far below the baseline a metric may fall (noise allowance). Higher is better
 # for all of these; latency is judged separately, by ratio.
 TOLERANCE = {"hit_at_1": 0.03, "hit_at_3": 0.03, "hit_at_5": 0.02, "mrr": 0.03,
@@ -24,19 +31,26 @@ def load_baseline(path: Path = BASELINE) -> dict | None:
 
 
 def save_baseline(metrics: dict, path: Path = BASELINE) -> None:
+    """Keep every split's figures (``metrics`` maps split to its metrics object)."""
     path.write_text(json.dumps({"metrics": metrics, "tolerance": TOLERANCE,
-                                "floors": FLOORS}, indent=1, sort_keys=True) + "\n")
+                                "floors": FLOORS, "ceilings": CEILINGS,
+                                "gated_split": GATED_SPLIT},
+                               indent=1, sort_keys=True, ensure_ascii=False) + "\n")
 
 
 def check(metrics: dict, baseline: dict | None) -> list[str]:
-    """Every regression, as a sentence; an empty list means the gate passes."""
+    """Every regression of one split's ``metrics`` against the same split of the
+    baseline, as a sentence; an empty list means the gate passes."""
     failures = []
     for key, floor in FLOORS.items():
         if metrics[key] < floor:
             failures.append(f"{key} {metrics[key]:.3f} is below the floor {floor}")
+    for key, ceiling in CEILINGS.items():
+        if metrics[key] > ceiling:
+            failures.append(f"{key} {metrics[key]:.3f} is above the ceiling {ceiling}")
     if baseline is None:
         return failures
-    base = baseline["metrics"]
+    base = baseline["metrics"].get(GATED_SPLIT, {})
     for key, tol in TOLERANCE.items():
         if key in base and metrics[key] < base[key] - tol:
             failures.append(f"{key} fell from {base[key]:.3f} to {metrics[key]:.3f} "

@@ -25,6 +25,16 @@ def contains_support(passage: str, support: str) -> bool:
     return s in p or (len(s) > 40 and (s[:40] in p or s[-40:] in p))
 
 
+def answer_hit(answer: str, supports: Sequence[str]) -> bool:
+    """Does the answer text itself hold a support string (markers and spacing aside)?
+
+    Stricter than a right citation: the passage may be cited for a sentence
+    that is not the one that answers.
+    """
+    text = " ".join(_MARKER.sub("", answer).lower().split())
+    return any(" ".join(s.lower().split()) in text for s in supports if s.strip())
+
+
 def first_hit(relevant: Sequence[bool]) -> int | None:
     """1-based rank of the first relevant result, or None."""
     return next((i for i, r in enumerate(relevant, start=1) if r), None)

@@ -12,12 +12,21 @@ from evals import metrics as m
 REFERENCE = Path(__file__).resolve().parent / "reference_qa.jsonl"
 METRIC_KEYS = ("hit_at_1", "hit_at_3", "hit_at_5", "mrr", "citation_precision",
                "citation_recall", "answer_support", "answer_f1", "rouge_l",
-               "refusal_accuracy", "false_refusal_rate", "latency_p50_ms", "latency_p95_ms", "n")
+               "refusal_accuracy", "false_refusal_rate", "latency_p50_ms", "latency_p95_ms", "n",
+               "right_passage_cited", "answer_hit")
+SPLITS = ("dev", "test", "all")
+# Kinds whose items the corpus answers; every other kind should be refused.
+ANSWERABLE_KINDS = ("plain", "paraphrase", "casual", "typo", "emotional", "long", "list",
+                    "multi-part", "follow-up")
 
 
-def load_items(path: Path = REFERENCE) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
-            if line.strip()]
+def load_items(path: Path = REFERENCE, split: str = "all") -> list[dict]:
+    """The reference items of one split ("all": every item, the legacy ones included)."""
+    if split not in SPLITS:
+        raise ValueError(f"unknown split {split!r}: choose one of {', '.join(SPLITS)}")
+    items = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
+             if line.strip()]
+    return items if split == "all" else [i for i in items if i.get("split") == split]
 
 
 @dataclass
@@ -25,7 +34,8 @@ class Row:
     """One question's outcome, for the per-question table."""
 
     id: str
-    category: str
+    kind: str
+    split: str
     question: str
     answerable: bool
     refused: bool
@@ -41,6 +51,7 @@ class Row:
     f1: float
     rouge_l: float
     latency_ms: int
+    answer_hit: bool = False
 
     @property
     def miss(self) -> bool:
@@ -67,7 +78,8 @@ def score_item(chain: Chain, item: dict) -> Row:
                                 for p in retrieved])
     cited = [(c.doc_id, c.text) for c in answer.citations]
     return Row(
-        id=item["id"], category=item["category"], question=item["question"],
+        id=item["id"], kind=item.get("kind", "plain"), split=item.get("split", ""),
+        question=item["question"],
         answerable=item["answerable"], refused=answer.refused, answer=answer.answer,
         expected_docs=item["expected_docs"], cited_docs=[c.doc_id for c in answer.citations],
         retrieved_docs=[p.doc_id for p in retrieved], doc_rank=doc_rank,
@@ -79,6 +91,7 @@ def score_item(chain: Chain, item: dict) -> Row:
         f1=m.token_f1(answer.answer, item["reference_answer"]) if not answer.refused else 0.0,
         rouge_l=m.rouge_l(answer.answer, item["reference_answer"]) if not answer.refused else 0.0,
         latency_ms=answer.latency_ms,
+        answer_hit=not answer.refused and m.answer_hit(answer.answer, item["support"]),
     )
 
 
@@ -108,29 +121,42 @@ def aggregate(rows: list[Row]) -> dict:
         "support_hit_at_1": m.mean([m.hit_at_k(r.support_rank, 1) for r in ans]),
         "support_hit_at_5": m.mean([m.hit_at_k(r.support_rank, 5) for r in ans]),
         "right_passage_cited": m.rate([r.citation_recall > 0 for r in ans]),
+        "answer_hit": m.rate([r.answer_hit for r in ans]),
     }
-    return {k: round(v, 4) if isinstance(v, float) else v for k, v in result.items()}
+    result = {k: round(v, 4) if isinstance(v, float) else v for k, v in result.items()}
+    result["by_kind"] = by_kind(rows)
+    return result
 
 
-def per_category(rows: list[Row]) -> dict[str, dict]:
-    cats: dict[str, list[Row]] = {}
+def by_kind(rows: list[Row]) -> dict[str, dict]:
+    """Per kind of question: how many, and the figures that apply to that kind."""
+    kinds: dict[str, list[Row]] = {}
     for r in rows:
-        cats.setdefault(r.category, []).append(r)
+        kinds.setdefault(r.kind, []).append(r)
     out = {}
-    for cat, rs in sorted(cats.items()):
-        ans = [r for r in rs if r.answerable]
-        out[cat] = {
-            "n": len(rs),
-            "correct_decision": m.rate([r.answerable != r.refused for r in rs]),
-            "hit_at_5": m.mean([m.hit_at_k(r.doc_rank, 5) for r in ans]) if ans else None,
-            "right_passage_cited": m.rate([r.citation_recall > 0 for r in ans]) if ans else None,
-        }
+    for kind, rs in sorted(kinds.items()):
+        if all(r.answerable for r in rs):
+            out[kind] = {"n": len(rs),
+                         "right_passage_cited": round(m.rate([r.citation_recall > 0
+                                                              for r in rs]), 4),
+                         "false_refusal_rate": round(m.rate([r.refused for r in rs]), 4),
+                         "answer_hit": round(m.rate([r.answer_hit for r in rs]), 4)}
+        else:
+            out[kind] = {"n": len(rs),
+                         "refusal_accuracy": round(m.rate([r.refused for r in rs
+                                                           if not r.answerable]), 4)}
     return out
 
 
+def split_metrics(rows: list[Row]) -> dict[str, dict]:
+    """The metrics object of every split, from one run over all items."""
+    return {split: aggregate([r for r in rows if split == "all" or r.split == split])
+            for split in SPLITS}
+
+
 def evaluate(chain: Chain, items: list[dict] | None = None) -> Result:
-    """Warm the chain once, then score every item."""
+    """Warm the chain once, then score every item; ``metrics`` holds every split."""
     items = items if items is not None else load_items()
     chain.ask("warm-up question about mentors")
     rows = [score_item(chain, item) for item in items]
-    return Result(backend=chain.answerer.name, rows=rows, metrics=aggregate(rows))
+    return Result(backend=chain.answerer.name, rows=rows, metrics=split_metrics(rows))

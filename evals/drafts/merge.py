@@ -5,11 +5,13 @@ Every item's split is its topic's split in evals/topics.json; legacy items
 "legacy" and are in neither dev nor test.
 """
 import json
+from collections import Counter
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 topics = json.loads((HERE.parent / "topics.json").read_text())
-split_of = {t: v["split"] for part in ("answerable", "out_of_scope") for t, v in topics[part].items()}
+split_of = {t: v["split"] for part in ("answerable", "out_of_scope")
+            for t, v in topics[part].items()}
 out = []
 for name in ("legacy", "dev-answerable", "dev-oos", "test-answerable", "test-oos"):
     for line in (HERE / f"{name}.jsonl").read_text().splitlines():
@@ -27,6 +29,5 @@ ids = [i["id"] for i in out]
 assert len(ids) == len(set(ids)), "duplicate ids"
 (HERE.parent / "reference_qa.jsonl").write_text(
     "".join(json.dumps(i, ensure_ascii=False) + "\n" for i in out), encoding="utf-8")
-from collections import Counter
 print(Counter(i["split"] for i in out))
 print(Counter((i["split"], i["answerable"]) for i in out))

@@ -1,0 +1,116 @@
+"""What is searched for a question: its own words, cleaned, and the conversation.
+
+Visitors type "honestly is learning maths for ml a good move or nah lol", put
+three sentences of life story before the question, misspell the key word, or
+ask "which one is for beginners?" after an answer. Each of those used to
+reach the index as typed. Here a question becomes a ``Query``:
+
+- ``own``: the question's own words with chat filler dropped and misspellings
+  corrected towards the corpus (``chat.spelling``);
+- ``searches``: the texts retrieved with, fused by the retriever: the cleaned
+  question; for a long message, its question sentences alone (a story told
+  first dilutes the embedding); and for a follow-up, the follow-up read with
+  the previous question and with the previous answer, whose words name what
+  "it", "that website" or "the second one" refer to.
+
+The refusal check judges ``own`` (a follow-up that drifts to visas is still
+about visas), helped by ``context``; sentence selection aims at both.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from chat.condense import looks_like_follow_up
+from chat.spelling import Speller
+
+# Words that point back at the conversation. With history present, a question
+# holding one is also searched with the previous turn; the fusion keeps the
+# question's own search too, so a false alarm costs little.
+_REFERS_BACK = re.compile(
+    r"\b(it|its|they|them|their|that|this|those|these|there|he|she|him|his|her|"
+    r"one|ones|which|the (?:author|essay|program|blog|article|post|writer|book|list))\b", re.I)
+
+# Words that carry tone, not topic. Dropped from what is searched; they would
+# otherwise pull the embedding towards chat and count as words the corpus lacks.
+FILLER = frozenset([
+    "lol", "lmao", "haha", "hahaha", "hmm", "hm", "um", "umm", "uh", "tbh", "ngl", "imo",
+    "imho", "idk", "btw", "fyi", "omg", "pls", "plz", "thx", "ty", "honestly", "literally",
+    "basically", "actually", "seriously", "genuinely", "kinda", "sorta", "like", "yeah",
+    "yep", "yup", "nah", "nope", "ok", "okay", "okey", "cool", "hey", "hi", "hello", "hiya",
+    "yo", "guys", "bro", "dude", "mate", "folks", "ppl", "sooo", "soo", "super", "totally",
+    "really", "pretty", "gonna", "wanna", "gotta", "lemme", "dunno", "ya", "u", "ur", "im",
+    "ive", "dont", "cant", "thanks", "thank", "cheers", "anyway", "anyways", "though",
+    "tho", "stuff",
+])
+# A message longer than this (in words) is searched with its question sentences too.
+LONG_MESSAGE = 25
+ANSWER_WORDS = 60   # words of the previous answer used to resolve a follow-up
+
+_MARKERS = re.compile(r"\s*\[\d{1,3}\]")
+_SENTENCE_END = re.compile(r"(?<=[.?!])\s+")
+
+
+@dataclass
+class Query:
+    """A question made ready for retrieval, scoring and the refusal check."""
+
+    text: str                      # the guarded question, as typed
+    own: str                       # its words, filler dropped, spelling corrected
+    searches: list[str] = field(default_factory=list)  # retrieved with, fused
+    context: str = ""              # the earlier turn a follow-up leans on ("" if none)
+
+    @property
+    def follow_up(self) -> bool:
+        return bool(self.context)
+
+    @property
+    def condensed(self) -> str:
+        """The standalone query shown to people and given to a generative model."""
+        return f"{self.context} {self.own}".strip() if self.context else self.own
+
+
+def drop_filler(text: str) -> str:
+    kept = [w for w in text.split() if w.lower().strip(".,!?;:'\"()") not in FILLER]
+    return " ".join(kept) if kept else text
+
+
+def question_sentences(text: str) -> str:
+    """The sentences that ask: those ending in "?", else the last sentence."""
+    sentences = [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
+    asking = [s for s in sentences if s.endswith("?")]
+    return " ".join(asking[-2:]) if asking else (sentences[-1] if sentences else text)
+
+
+def _previous(history: list[dict[str, str]], role: str) -> str:
+    turns = [t["content"] for t in history if t["role"] == role]
+    return turns[-1].strip() if turns else ""
+
+
+def _answer_words(answer: str) -> str:
+    words = _MARKERS.sub("", answer).split()
+    return " ".join(words[:ANSWER_WORDS])
+
+
+def understand(text: str, history: list[dict[str, str]], speller: Speller | None,
+               rewrite: str | None = None) -> Query:
+    """The ``Query`` for a guarded question; ``rewrite`` is an LLM's standalone
+    version of a follow-up, used as one more search when given."""
+    own = drop_filler(speller.correct(text) if speller else text)
+    searches = [own]
+    if len(own.split()) > LONG_MESSAGE:
+        focus = question_sentences(own)
+        if focus != own:
+            searches.append(focus)
+    context = ""
+    if history and (looks_like_follow_up(own) or _REFERS_BACK.search(own)):
+        question, answer = _previous(history, "user"), _previous(history, "assistant")
+        if question:
+            context = drop_filler(speller.correct(question) if speller else question)
+            searches.append(f"{context} {own}")
+        if answer:
+            searches.append(f"{own} {_answer_words(answer)}")
+        if rewrite:
+            searches.append(rewrite)
+    return Query(text=text, own=own, searches=list(dict.fromkeys(searches)), context=context)

@@ -1,0 +1,150 @@
+"""Whether to answer: two questions instead of one threshold.
+
+1. *Is the question about this corpus's domain at all?* A logistic regression
+   over the question's embedding, trained on general career questions against
+   general off-topic ones (``evals/background/``), plus the corpus's own
+   sentences as in-domain examples. Off-domain: refuse.
+2. *Does the corpus support an answer?* A logistic regression over a few
+   signals of the retrieval (``Signals``), fitted on the dev split's answerable
+   and out-of-scope career questions, its threshold set for a target false
+   refusal rate on dev. In-domain but unsupported ("how do I write a cover
+   letter?"): refuse, and say what the corpus has that is closest.
+
+Both models and their thresholds live in ``evals/calibration.json``, written by
+``careerbot calibrate`` (``evals/calibrate.py``) from the data beside it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from chat.types import Passage
+
+SIGNALS = ("best_sentence", "best_passage", "coverage", "found", "domain", "generic")
+GENERIC_NEIGHBOURS = 3
+
+
+class CalibrationError(RuntimeError):
+    """The calibration file is missing or does not fit this code."""
+
+
+@dataclass
+class Signals:
+    """What retrieval found for a question, as numbers the support model reads."""
+
+    best_sentence: float  # cosine of the closest sentence to the question
+    best_passage: float   # cosine of the closest retrieved passage
+    coverage: float       # idf share of the question's own words the corpus uses at all
+    found: float          # idf share of them in the retrieved passages
+    domain: float         # log-odds that the question is about careers (model 1)
+    generic: float        # closeness to general career questions (see ``Refusal.generic``)
+
+    def as_list(self) -> list[float]:
+        return [float(getattr(self, name)) for name in SIGNALS]
+
+    def to_dict(self) -> dict[str, float]:
+        return {k: round(v, 4) for k, v in asdict(self).items()}
+
+
+@dataclass
+class Decision:
+    answer: bool
+    reason: str = ""          # "off-domain" or "unsupported" when refused
+    support: float = 0.0      # probability that the corpus supports an answer
+
+
+def _shares(terms: set[str], idf, known: set[str] | dict, found: set[str]) -> tuple[float, float]:
+    weights = {t: idf(t) for t in terms}
+    total = sum(weights.values())
+    if not total:
+        return 0.0, 0.0
+    return (sum(w for t, w in weights.items() if t in known) / total,
+            sum(w for t, w in weights.items() if t in found) / total)
+
+
+def measure(terms: set[str], own: np.ndarray, passages: list[Passage],
+            lexical, tokenize, domain: float, generic: float) -> Signals:
+    """The signals for one question.
+
+    ``terms`` and ``own`` (its embedding) are the question's own words, filler
+    dropped and spelling corrected: a follow-up is judged by what it asks now
+    ("and what salary should I expect?" after a question about projects is a
+    salary question), while the passages were found with the conversation's
+    help and ``Passage.dense`` is their best cosine to any searched text.
+    """
+    searched = [p for p in passages if not p.neighbour]
+    best_sentence = max((float(np.dot(s.vector, own)) for p in passages for s in p.sentences
+                         if s.vector is not None), default=0.0)
+    best_passage = max((p.dense or 0.0 for p in searched), default=0.0)
+    found: set[str] = set()
+    for p in passages:
+        found |= set(tokenize(f"{p.title} {p.heading} {p.text}"))
+    coverage, in_passages = _shares(terms, lexical.idf, lexical.df, found)
+    return Signals(best_sentence, best_passage, coverage, in_passages, domain, generic)
+
+
+class Refusal:
+    """The two calibrated models; built once from the calibration file."""
+
+    def __init__(self, calibration: dict, examples: np.ndarray | None = None) -> None:
+        self._examples = examples  # embeddings of general career questions
+        try:
+            dom, sup = calibration["domain"], calibration["support"]
+            self._domain_w = np.asarray(dom["weights"], dtype=np.float32)
+            self._domain_b = float(dom["bias"])
+            self.domain_threshold = float(dom["threshold"])
+            if list(sup["signals"]) != list(SIGNALS):
+                raise CalibrationError(f"calibrated for signals {sup['signals']}, "
+                                       f"this code has {list(SIGNALS)}: run careerbot calibrate")
+            self._mean = np.asarray(sup["mean"])
+            self._scale = np.asarray(sup["scale"])
+            self._support_w = np.asarray(sup["weights"])
+            self._support_b = float(sup["bias"])
+            self.support_threshold = float(sup["threshold"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise CalibrationError(f"the calibration file is incomplete: {exc!r}; "
+                                   "run careerbot calibrate") from exc
+
+    @classmethod
+    def load(cls, path: Path) -> Refusal:
+        try:
+            calibration = json.loads(path.read_text(encoding="utf-8"))
+            examples = np.load(path.parent / calibration["generic"]["examples"])
+        except (OSError, ValueError, KeyError) as exc:
+            raise CalibrationError(f"cannot read calibration {path}: {exc!r}") from exc
+        return cls(calibration, examples.astype(np.float32))
+
+    def generic(self, vector: np.ndarray) -> float:
+        """How close the question is to general career questions (mean cosine of
+        its nearest few in ``evals/background/in-domain.txt``).
+
+        The corpus answers some career questions, not all; a question that is
+        much closer to generic ones ("what salary can I expect in Berlin?") than
+        to any corpus sentence is likely one the corpus does not answer.
+        """
+        if self._examples is None or not len(self._examples):
+            return 0.0
+        sims = self._examples @ vector
+        top = np.partition(sims, -GENERIC_NEIGHBOURS)[-GENERIC_NEIGHBOURS:]
+        return float(np.mean(top))
+
+    def domain(self, vector: np.ndarray) -> float:
+        """Log-odds that a question with this embedding is about careers."""
+        return float(np.dot(self._domain_w, vector)) + self._domain_b
+
+    def support(self, signals: Signals) -> float:
+        z = (np.asarray(signals.as_list()) - self._mean) / self._scale
+        return 1.0 / (1.0 + math.exp(-(float(np.dot(self._support_w, z)) + self._support_b)))
+
+    def decide(self, signals: Signals) -> Decision:
+        if signals.domain < self.domain_threshold:
+            return Decision(False, "off-domain", 0.0)
+        support = self.support(signals)
+        if support < self.support_threshold:
+            return Decision(False, "unsupported", support)
+        return Decision(True, "", support)

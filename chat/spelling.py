@@ -1,0 +1,73 @@
+"""Spelling correction towards the corpus's own words.
+
+Visitors type "how do i find a mentr" and "protfolio". A misspelt key word is
+invisible to BM25, blurs the embedding, and used to count against the
+question in the refusal check. The fix is deliberately narrow:
+
+- a word the corpus uses is never changed ("kaggle", "vLookUp", "DP-203");
+- a word English knows (symspellpy's shipped frequency dictionary, 82k words)
+  is never changed either: "wear" is not a typo of "year", and a question
+  about clothes must stay one;
+- anything else of four letters or more becomes the closest corpus word within
+  one edit (two for words of seven letters or more), the most frequent on a tie.
+
+Short tokens ("ml", "ai", "cv", "lol") are left alone: too many corpus words
+are one edit away from them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from functools import lru_cache
+
+MIN_LENGTH = 4
+LONG_WORD = 7   # from this length on, two edits are allowed
+
+_WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
+
+
+@lru_cache(maxsize=1)
+def english_words() -> frozenset[str]:
+    """The words of symspellpy's English frequency dictionary (shipped in the wheel)."""
+    from importlib.resources import files
+
+    text = (files("symspellpy") / "frequency_dictionary_en_82_765.txt").read_text("utf-8")
+    return frozenset(line.split(" ", 1)[0] for line in text.splitlines() if line)
+
+
+class Speller:
+    """Corrects words towards a vocabulary; build one per index snapshot."""
+
+    def __init__(self, counts: Counter[str]) -> None:
+        from symspellpy import SymSpell
+
+        self.vocabulary = frozenset(counts)
+        self._symspell = SymSpell(max_dictionary_edit_distance=2, prefix_length=7)
+        for word, count in counts.items():
+            if len(word) >= MIN_LENGTH - 1:
+                self._symspell.create_dictionary_entry(word, count)
+
+    @classmethod
+    def from_texts(cls, texts: Iterable[str]) -> Speller:
+        counts: Counter[str] = Counter()
+        for text in texts:
+            counts.update(w.lower() for w in _WORD.findall(text))
+        return cls(counts)
+
+    def word(self, word: str) -> str:
+        """The corpus word ``word`` was meant to be, or ``word`` itself."""
+        from symspellpy import Verbosity
+
+        lower = word.lower()
+        if (len(lower) < MIN_LENGTH or lower in self.vocabulary
+                or lower in english_words() or not lower.isalpha()):
+            return word
+        distance = 2 if len(lower) >= LONG_WORD else 1
+        found = self._symspell.lookup(lower, Verbosity.CLOSEST, max_edit_distance=distance)
+        return found[0].term if found else word
+
+    def correct(self, text: str) -> str:
+        """``text`` with every misspelt word replaced; everything else as typed."""
+        return _WORD.sub(lambda m: self.word(m.group(0)), text)

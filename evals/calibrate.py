@@ -1,0 +1,145 @@
+"""Fit the refusal models and write ``evals/calibration.json`` (``careerbot calibrate``).
+
+Only the **dev** split and the background question sets are read: the test
+split stays unseen, so its figures say how the product does on questions
+nobody tuned for.
+
+1. Domain model: logistic regression over the MiniLM embedding, general career
+   questions and the corpus's sentences (in domain) against general off-topic
+   questions (``evals/background/``). Its regularisation is chosen by 5-fold
+   cross-validation on that data; its threshold keeps ``DOMAIN_KEEP`` of the dev
+   split's answerable questions (dev questions are never training data here).
+2. Support model: logistic regression over ``chat.refusal.SIGNALS``, fitted on
+   the dev items that pass the domain model (answerable against out-of-scope).
+   The threshold is chosen on out-of-fold probabilities (folds grouped by topic,
+   so a topic is never scored by a model that saw it) for a false refusal rate
+   of at most ``TARGET_FALSE_REFUSALS`` on dev.
+
+The file also records a fingerprint of the code and data the numbers depend
+on; a test fails when they change and the file was not regenerated.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+BACKGROUND = ROOT / "evals" / "background"
+GENERIC_EXAMPLES = BACKGROUND / "in-domain.npy"  # their embeddings, for the generic signal
+TARGET_FALSE_REFUSALS = 0.02   # on dev, out of fold
+DOMAIN_KEEP = 0.99             # share of dev answerable questions the domain model passes
+DOMAIN_C = (0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
+SUPPORT_C = 1.0
+FOLDS = 5
+# The files whose change moves the numbers: the question path and the data.
+FINGERPRINTED = ("chat/query.py", "chat/spelling.py", "chat/refusal.py", "chat/retriever.py",
+                 "chat/answerers.py", "chat/chain.py", "chat/guard.py", "chat/condense.py",
+                 "evals/calibrate.py", "evals/reference_qa.jsonl",
+                 "evals/background/in-domain.txt", "evals/background/off-domain.txt")
+
+
+def fingerprint(root: Path = ROOT) -> str:
+    digest = hashlib.sha256()
+    for name in FINGERPRINTED:
+        digest.update(name.encode() + b"\0" + (root / name).read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _lines(path: Path) -> list[str]:
+    return [line.strip() for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip()]
+
+
+def _logistic(c: float):
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(C=c, max_iter=2000, class_weight="balanced")
+
+
+def fit_domain(embedder, corpus_sentences: list[str]) -> dict:
+    """The in-domain model, with the cross-validated C and its scores."""
+    from sklearn.model_selection import cross_val_score
+
+    inside = _lines(BACKGROUND / "in-domain.txt") + corpus_sentences
+    outside = _lines(BACKGROUND / "off-domain.txt")
+    x = embedder.embed(inside + outside)
+    y = np.array([1] * len(inside) + [0] * len(outside))
+    scores = {c: float(np.mean(cross_val_score(_logistic(c), x, y, cv=FOLDS,
+                                               scoring="neg_log_loss"))) for c in DOMAIN_C}
+    best = max(scores, key=scores.get)
+    model = _logistic(best).fit(x, y)
+    return {"weights": model.coef_[0].tolist(), "bias": float(model.intercept_[0]),
+            "C": best, "cv_log_loss": {str(c): round(-s, 4) for c, s in scores.items()},
+            "examples": {"in_domain": len(inside), "off_domain": len(outside)}}
+
+
+def _threshold_for(probabilities: np.ndarray, target: float) -> float:
+    """The highest threshold refusing at most ``target`` of these (answerable) items."""
+    ordered = np.sort(probabilities)
+    allowed = int(np.floor(target * len(ordered)))
+    return float(ordered[allowed]) - 1e-9 if len(ordered) else 0.5
+
+
+def fit_support(features: np.ndarray, labels: np.ndarray, groups: list[str]) -> dict:
+    """The support model and a threshold chosen on out-of-fold probabilities."""
+    from sklearn.model_selection import GroupKFold
+
+    mean, scale = features.mean(axis=0), features.std(axis=0) + 1e-9
+    z = (features - mean) / scale
+    out_of_fold = np.zeros(len(labels))
+    for train, held in GroupKFold(n_splits=FOLDS).split(z, labels, groups):
+        model = _logistic(SUPPORT_C).fit(z[train], labels[train])
+        out_of_fold[held] = model.predict_proba(z[held])[:, 1]
+    threshold = _threshold_for(out_of_fold[labels == 1], TARGET_FALSE_REFUSALS)
+    model = _logistic(SUPPORT_C).fit(z, labels)
+    refused = out_of_fold < threshold
+    return {"mean": mean.tolist(), "scale": scale.tolist(), "weights": model.coef_[0].tolist(),
+            "bias": float(model.intercept_[0]), "threshold": threshold, "C": SUPPORT_C,
+            "out_of_fold": {"false_refusal_rate": round(float(refused[labels == 1].mean()), 4),
+                            "refusal_accuracy": round(float(refused[labels == 0].mean()), 4),
+                            "answerable": int(labels.sum()),
+                            "unanswerable": int((labels == 0).sum())}}
+
+
+def calibrate(chain, items: list[dict], corpus_sentences: list[str]) -> dict:
+    """Fit both models on dev ``items``; returns the calibration file's content."""
+    from chat.refusal import SIGNALS, Refusal
+
+    domain = fit_domain(chain.embedder, corpus_sentences)
+    examples = chain.embedder.embed(_lines(BACKGROUND / "in-domain.txt")).astype(np.float16)
+    np.save(GENERIC_EXAMPLES, examples)
+    dev = [i for i in items if i.get("split") == "dev"]
+    provisional = {"domain": {**domain, "threshold": -1e9},
+                   "support": {"signals": list(SIGNALS), "mean": [0.0] * len(SIGNALS),
+                               "scale": [1.0] * len(SIGNALS), "weights": [0.0] * len(SIGNALS),
+                               "bias": 0.0, "threshold": 0.0}}
+    chain._refusal_model = Refusal(provisional, examples.astype(np.float32))
+    prepared = [(item, chain._prepare(item["question"], item.get("history"))) for item in dev]
+    prepared = [(item, ctx) for item, ctx in prepared if not hasattr(ctx, "refused")]
+    answerable = np.array([ctx.signals.domain for item, ctx in prepared if item["answerable"]])
+    domain["threshold"] = float(np.quantile(answerable, 1 - DOMAIN_KEEP))
+    kept = [(i, c) for i, c in prepared if c.signals.domain >= domain["threshold"]]
+    features = np.array([c.signals.as_list() for _, c in kept])
+    labels = np.array([1 if i["answerable"] else 0 for i, _ in kept])
+    support = fit_support(features, labels, [i["topic"] for i, _ in kept])
+    blocked = [i for i, c in prepared if c.signals.domain < domain["threshold"]]
+    domain["dev"] = {"refused_unanswerable": sum(not i["answerable"] for i in blocked),
+                     "refused_answerable": sum(i["answerable"] for i in blocked),
+                     "unanswerable": sum(not i["answerable"] for i, _ in prepared)}
+    chain._refusal_model = None
+    return {"about": "Written by `careerbot calibrate` (evals/calibrate.py) from the dev "
+                     "split of evals/reference_qa.jsonl and evals/background/. Do not edit.",
+            "fingerprint": fingerprint(),
+            "domain": domain,
+            "generic": {"examples": GENERIC_EXAMPLES.relative_to(ROOT / "evals").as_posix(),
+                        "source": "background/in-domain.txt"},
+            "support": {"signals": list(SIGNALS), **support,
+                        "target_false_refusals": TARGET_FALSE_REFUSALS}}
+
+
+def write(calibration: dict, path: Path) -> None:
+    path.write_text(json.dumps(calibration, indent=1) + "\n", encoding="utf-8")
