@@ -206,14 +206,16 @@ class Chain:
 
 
 def _mean_direction(vectors: list[np.ndarray]) -> np.ndarray:
-    """What the answer's sentences are chosen for: every searched text at once.
+    """What the answer's sentences are chosen for: half the question's own words,
+    half everything else it was searched with.
 
-    A follow-up is searched alone and with the earlier turn around it, a long
-    message whole and by its question sentences; the answer should fit all of
-    them ("How often does it meet?" wants the sentence about meetings of the
-    program just discussed, not another one about the program).
+    A follow-up is searched with the earlier turn around it, a long message also
+    by its question sentences; the answer should fit those, but the visitor asks
+    the question itself: "How often does it meet?" wants the sentence about
+    meetings of the program just discussed, not another one about the program.
     """
-    total = np.sum(vectors, axis=0)
+    own, rest = vectors[0], vectors[1:]
+    total = own + (np.mean(rest, axis=0) if rest else own)
     return total / (np.linalg.norm(total) or 1.0)
 
 

@@ -14,11 +14,30 @@ def test_eval_json_prints_every_metric_and_writes_the_report(indexed_settings, t
     assert run.returncode == 0, run.stderr
     metrics = json.loads(run.stdout.strip().splitlines()[-1])
     assert set(METRIC_KEYS) <= set(metrics)
-    assert metrics["n"] >= 60
-    for name in ("report.md", "report.html", "categories.png"):
+    assert metrics["n"] >= 300
+    for name in ("report.md", "report.html", "kinds.png"):
         assert (tmp_path / name).stat().st_size > 0
     report = (tmp_path / "report.md").read_text()
     assert "| hit_at_5 |" in report and "misses first" in report
+    assert "extractive dev" in report and "extractive test" in report
+
+
+def test_eval_split_test_reports_each_kind(indexed_settings, tmp_path):
+    run = run_cli(["eval", "--json", "--split", "test", "--report", str(tmp_path)],
+                  indexed_settings)
+    assert run.returncode == 0, run.stderr
+    metrics = json.loads(run.stdout.strip().splitlines()[-1])
+    assert 150 <= metrics["n"] < 300
+    kinds = metrics["by_kind"]
+    assert kinds["typo"]["n"] >= 5 and "answer_hit" in kinds["typo"]
+    assert "false_refusal_rate" in kinds["follow-up"]
+    assert "refusal_accuracy" in kinds["oos-adjacent"]
+    assert "right_passage_cited" not in kinds["oos-adjacent"]
+
+
+def test_an_unknown_split_is_refused_with_its_name(indexed_settings, tmp_path):
+    run = run_cli(["eval", "--split", "train", "--report", str(tmp_path)], indexed_settings)
+    assert run.returncode == 2 and "train" in run.stderr
 
 
 def test_gate_passes_on_the_current_build(indexed_settings, tmp_path):
@@ -36,11 +55,11 @@ def test_gate_fails_when_retrieval_is_degraded(indexed_settings, tmp_path):
 def test_gate_rules():
     good = {k: 1.0 for k in ("hit_at_1", "hit_at_3", "hit_at_5", "mrr", "citation_precision",
                              "citation_recall", "answer_support", "answer_f1", "rouge_l",
-                             "refusal_accuracy")}
+                             "refusal_accuracy", "right_passage_cited")}
     good |= {"false_refusal_rate": 0.0, "latency_p95_ms": 20.0}
-    assert check(good, {"metrics": good}) == []
+    assert check(good, {"metrics": {"test": good}}) == []
     worse = good | {"citation_recall": 0.9, "false_refusal_rate": 0.1}
-    failures = check(worse, {"metrics": good})
+    failures = check(worse, {"metrics": {"test": good}})
     assert any("citation_recall" in f for f in failures)
     assert any("false_refusal_rate" in f for f in failures)
     assert check(good | {"hit_at_5": FLOORS["hit_at_5"] - 0.01}, None)

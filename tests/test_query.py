@@ -1,0 +1,54 @@
+"""What is searched: filler dropped, long messages by their question, follow-ups with context."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from chat.query import drop_filler, question_sentences, understand
+from chat.spelling import Speller
+
+SPELLER = Speller(Counter({"mentor": 3, "maths": 2, "program": 4, "meet": 1}))
+HISTORY = [{"role": "user", "content": "What are the three streams of the ML program?"},
+           {"role": "assistant", "content": "Stream 1 (Starting out in ML), Stream 2 and "
+                                            "Stream 3 (Advanced) [1]."}]
+
+
+def test_filler_is_not_searched():
+    assert drop_filler("honestly is maths worth it for ml lol") == "is maths worth it for ml"
+    assert understand("tbh how do i find a mentr", [], SPELLER).own == "how do i find a mentor"
+
+
+def test_a_message_of_filler_alone_is_kept_as_typed():
+    assert drop_filler("lol ok") == "lol ok"
+
+
+def test_a_long_message_is_also_searched_by_its_question_sentences():
+    story = ("I have worked in IT services for twelve years, mostly on ERP projects for "
+             "banks, and I feel stuck because nothing new comes my way and my salary has "
+             "not moved. My kids are growing up. ")
+    query = understand(story + "How do I find a mentor?", [], SPELLER)
+    assert query.searches == [query.own, "How do I find a mentor?"]
+
+
+def test_question_sentences_fall_back_to_the_last_sentence():
+    assert question_sentences("I am a nurse. I want to move into data.") == \
+        "I want to move into data."
+
+
+def test_a_follow_up_is_searched_with_the_previous_question_and_answer():
+    query = understand("which one is for people who already work in ML?", HISTORY, SPELLER)
+    assert query.follow_up
+    assert any(s.startswith("What are the three streams") for s in query.searches)
+    assert any("Stream 3 (Advanced)" in s and "[1]" not in s for s in query.searches)
+    assert query.searches[0] == query.own  # the question's own search always comes first
+    assert "three streams" in query.condensed
+
+
+def test_a_standalone_question_after_history_is_not_a_follow_up():
+    query = understand("How do I find a mentor?", HISTORY, SPELLER)
+    assert not query.follow_up and query.searches == ["How do I find a mentor?"]
+
+
+def test_without_history_nothing_is_borrowed():
+    query = understand("how often does it meet?", [], SPELLER)
+    assert not query.follow_up and query.searches == ["how often does it meet?"]

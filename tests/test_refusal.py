@@ -1,0 +1,91 @@
+"""The two-part refusal: its calibration file, its decision, and what visitors see."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from chat.refusal import SIGNALS, CalibrationError, Refusal, Signals
+from evals.calibrate import fingerprint
+from tests.conftest import ROOT
+
+CALIBRATION = ROOT / "evals" / "calibration.json"
+
+
+def _calibration(threshold: float = 0.5) -> dict:
+    return {"domain": {"weights": [1.0, 0.0], "bias": 0.0, "threshold": 0.0},
+            "support": {"signals": list(SIGNALS), "mean": [0.0] * len(SIGNALS),
+                        "scale": [1.0] * len(SIGNALS),
+                        "weights": [4.0] + [0.0] * (len(SIGNALS) - 1),
+                        "bias": -2.0, "threshold": threshold}}
+
+
+def _signals(best: float, domain: float = 1.0) -> Signals:
+    values = dict.fromkeys(SIGNALS, 0.0) | {"best_sentence": best, "domain": domain}
+    return Signals(**values)
+
+
+def test_the_committed_calibration_matches_the_code_and_data():
+    """Change the question path or the eval data, and `careerbot calibrate` must be re-run."""
+    stored = json.loads(CALIBRATION.read_text())
+    assert stored["fingerprint"] == fingerprint(), "run `careerbot calibrate` and commit it"
+    assert stored["support"]["signals"] == list(SIGNALS)
+
+
+def test_off_domain_is_refused_before_support_is_asked():
+    refusal = Refusal(_calibration())
+    decision = refusal.decide(_signals(best=1.0, domain=-1.0))
+    assert not decision.answer and decision.reason == "off-domain"
+
+
+def test_support_below_the_threshold_is_refused_as_unsupported():
+    refusal = Refusal(_calibration(threshold=0.5))
+    assert refusal.decide(_signals(best=1.0)).answer
+    decision = refusal.decide(_signals(best=0.1))
+    assert not decision.answer and decision.reason == "unsupported"
+
+
+def test_the_domain_model_reads_the_embedding():
+    refusal = Refusal(_calibration())
+    assert refusal.domain(np.array([0.5, 0.9])) == pytest.approx(0.5)
+
+
+def test_a_calibration_for_other_signals_is_refused_with_advice():
+    bad = _calibration()
+    bad["support"]["signals"] = ["best_sentence"]
+    with pytest.raises(CalibrationError, match="careerbot calibrate"):
+        Refusal(bad)
+
+
+def test_a_missing_calibration_file_names_the_path(tmp_path):
+    with pytest.raises(CalibrationError, match="nowhere.json"):
+        Refusal.load(tmp_path / "nowhere.json")
+
+
+# --- with the real index and models -------------------------------------------
+
+
+def test_a_misspelt_question_is_answered_like_the_spelt_one(chain):
+    right = chain.ask("how do i find a mentor")
+    typo = chain.ask("how do i find a mentr")
+    assert not typo.refused
+    assert {c.doc_id for c in typo.citations} & {c.doc_id for c in right.citations}
+
+
+def test_filler_does_not_turn_an_answer_into_a_refusal(chain):
+    answer = chain.ask("honestly how much maths do i need for ml lol")
+    assert not answer.refused
+    assert any("andrew-ng" in c.doc_id for c in answer.citations)
+
+
+def test_an_off_topic_question_is_refused(chain):
+    answer = chain.ask("What's a good recipe for banana bread?")
+    assert answer.refused and not answer.citations
+
+
+def test_an_unsupported_career_question_points_at_the_closest_section(chain):
+    answer = chain.ask("How long should a cover letter for a marketing job be?")
+    assert answer.refused
+    assert "closest it comes" in answer.answer

@@ -1,0 +1,44 @@
+"""Spelling correction: typos become corpus words; real words are never changed."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from chat.spelling import Speller
+
+
+@pytest.fixture(scope="module")
+def speller() -> Speller:
+    from tests.conftest import CORPUS
+
+    return Speller.from_texts(p.read_text(encoding="utf-8") for p in CORPUS.rglob("*.md"))
+
+
+@pytest.mark.parametrize("typed, meant", [
+    ("how do i find a mentr", "how do i find a mentor"),
+    ("protfolio projcts for begginers", "portfolio projects for beginners"),
+    ("is my carrer stagnating", "is my career stagnating"),
+    ("whats the best way to lern deep lerning", "whats the best way to learn deep learning"),
+])
+def test_misspelt_words_become_the_corpus_words(speller, typed, meant):
+    assert speller.correct(typed) == meant
+
+
+def test_words_english_knows_are_left_alone_even_near_a_corpus_word(speller):
+    """'wear' is one edit from 'year'; a question about clothes must stay one."""
+    for text in ("what should i wear to an interview", "do i need a visa",
+                 "how do i write a cover letter"):
+        assert speller.correct(text) == text
+
+
+def test_corpus_words_short_tokens_and_capitals_survive(speller):
+    assert speller.correct("Is Kaggle or vLookUp good for ML and AI, lol?") == \
+        "Is Kaggle or vLookUp good for ML and AI, lol?"
+
+
+def test_a_word_is_only_corrected_towards_the_vocabulary_given():
+    speller = Speller(Counter({"mentorship": 5}))
+    assert speller.word("mentorshp") == "mentorship"
+    assert speller.word("zxqvtr") == "zxqvtr"  # nothing close: left as typed
