@@ -161,6 +161,12 @@ def quality_and_latency(system, items: list[dict]) -> dict:
         outcomes.append((item, out))
     ans = [(i, o) for i, o in outcomes if i["answerable"]]
     oos = [(i, o) for i, o in outcomes if not i["answerable"]]
+    kinds: dict[str, list] = {}
+    for i, o in outcomes:
+        kinds.setdefault(i.get("kind", "plain"), []).append((i, o))
+    by_kind = {k: round(m.rate([m.citation_recall(o["cited"], i["support"]) > 0 if i["answerable"]
+                                else o["refused"] for i, o in pairs]), 4)
+               for k, pairs in sorted(kinds.items())}
     ranks = [m.first_hit([d in i["expected_docs"] for d, _ in o["retrieved"]]) for i, o in ans]
     precisions = [m.citation_precision(o["cited"], i["support"], i["expected_docs"])
                   for i, o in ans if not o["refused"]]
@@ -180,7 +186,42 @@ def quality_and_latency(system, items: list[dict]) -> dict:
         "mean_evidence_words": round(m.mean(evidence), 1),
         "p50_ms": ms(m.percentile(latencies, 0.5)),
         "p95_ms": ms(m.percentile(latencies, 0.95)),
+        "by_kind": by_kind,  # right passage cited (answerable kinds) or refused (the others)
     }
+
+
+SPLIT_BEGIN, SPLIT_END = "<!-- test split: begin -->", "<!-- test split: end -->"
+
+
+def split_markdown(rows: list[dict], n: int) -> str:
+    """The test-split comparison, per kind: the section `--quality-only` refreshes."""
+    kinds = sorted({k for r in rows for k in r["by_kind"]})
+    lines = [SPLIT_BEGIN, "## The frozen test split, per kind", "",
+             f"{n} questions never tuned on (evals/README.md). Per kind: right passage cited "
+             "for answerable kinds, share refused for out-of-scope kinds (retrieval-only "
+             "systems never refuse).", ""]
+    lines += _table([{"system": r["system"], "right_passage_cited": r["right_passage_cited"],
+                      "false_refusal_rate": r["false_refusal_rate"],
+                      "refusal_accuracy": r["refusal_accuracy"], "p95_ms": r["p95_ms"]}
+                     for r in rows],
+                    ["system", "right_passage_cited", "false_refusal_rate", "refusal_accuracy",
+                     "p95_ms"])
+    lines += ["", "| kind | " + " | ".join(r["system"].split(" (")[0] for r in rows) + " |",
+              "|---|" + "---|" * len(rows)]
+    lines += [f"| {k} | " + " | ".join(str(r["by_kind"].get(k, "–")) for r in rows) + " |"
+              for k in kinds]
+    return "\n".join([*lines, "", SPLIT_END])
+
+
+def write_split_section(section: str) -> None:
+    path = ROOT / "BENCHMARKS.md"
+    text = path.read_text() if path.exists() else "# Benchmarks\n"
+    if SPLIT_BEGIN in text:
+        text = text[:text.index(SPLIT_BEGIN)] + section + text[text.index(SPLIT_END)
+                                                               + len(SPLIT_END):]
+    else:
+        text = text.rstrip() + "\n\n" + section + "\n"
+    path.write_text(text)
 
 
 def floor_latency(chain: Chain, items: list[dict]) -> dict:
@@ -475,6 +516,9 @@ def main() -> None:
     parser.add_argument("--path", type=Path)
     parser.add_argument("--chroma-url")
     parser.add_argument("--scales", default=",".join(str(s) for s in SCALES))
+    parser.add_argument("--quality-only", action="store_true",
+                        help="only the test-split comparison (a few minutes): refreshes its "
+                             "section of BENCHMARKS.md and bench/split-<date>.json")
     args = parser.parse_args()
     if args.scale_build:
         print(json.dumps(scale_build(args.scale_build, args.path, args.chroma_url)))
@@ -491,7 +535,14 @@ def main() -> None:
                      "cpus": os.cpu_count(), "python": platform.python_version(),
                      "memory_gib": round(psutil.virtual_memory().total / 2**30, 1),
                      "items": len(items), "answerable": sum(i["answerable"] for i in items)}
-    results["ingest"] = ingest_throughput(embedder, work / "ingest")
+    if args.quality_only:
+        from ingest.index import ingest
+
+        settings = Settings(corpus_dir=ROOT / "corpus", data_dir=work / "ingest",
+                            _env_file=None)
+        ingest(settings, embedder=embedder)
+    else:
+        results["ingest"] = ingest_throughput(embedder, work / "ingest")
     settings = Settings(corpus_dir=ROOT / "corpus", data_dir=work / "ingest", _env_file=None)
     chain = Chain(settings, embedder=embedder)
     systems = [Naive(embedder, work / "naive"), BM25Only(chain),
@@ -504,6 +555,16 @@ def main() -> None:
         systems.append(Careerbot(Chain(settings.model_copy(update={
             "llm_base_url": full.llm_base_url, "llm_model": full.llm_model,
             "llm_api_key": full.llm_api_key}), embedder=embedder), "careerbot generative"))
+    test = [i for i in items if i.get("split") == "test"]
+    results["quality_test"] = [quality_and_latency(s, test) for s in systems]
+    section = split_markdown(results["quality_test"], len(test))
+    if args.quality_only:
+        name = f"split-{results['date']}.json"
+        (ROOT / "bench" / name).write_text(json.dumps(results, indent=1) + "\n")
+        write_split_section(section)
+        shutil.rmtree(work, ignore_errors=True)
+        print(section)
+        return
     results["quality"] = [quality_and_latency(s, items) for s in systems]
     results["floor"] = floor_latency(chain, items)
     results["scale"] = [run_child(int(n)) for n in args.scales.split(",") if n]
@@ -513,6 +574,7 @@ def main() -> None:
     (ROOT / "bench" / name).write_text(json.dumps(results, indent=1) + "\n")
     images = plots(results, ROOT / "bench")
     write_markdown(results, images, name)
+    write_split_section(section)
     shutil.rmtree(work, ignore_errors=True)
     print("\n".join(results["targets"]))
 
