@@ -255,7 +255,7 @@ def eval_command(
             typer.echo(f"{kind:>22}: " + ", ".join(f"{k} {v}" for k, v in figures.items()))
         typer.echo(f"report: {where}")
     for failure in failures:
-        typer.echo(f"regression (test split): {failure}", err=True)
+        typer.echo(f"regression: {failure} (test split)", err=True)
     if gate and failures and not update_baseline:
         raise typer.Exit(1)
 

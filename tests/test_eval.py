@@ -62,4 +62,4 @@ def test_gate_rules():
     failures = check(worse, {"metrics": {"test": good}})
     assert any("citation_recall" in f for f in failures)
     assert any("false_refusal_rate" in f for f in failures)
-    assert check(good | {"hit_at_5": FLOORS["hit_at_5"] - 0.01}, None)
+    assert check(good | {"right_passage_cited": FLOORS["right_passage_cited"] - 0.01}, None)
