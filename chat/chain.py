@@ -168,7 +168,7 @@ class Chain:
         scored = score_sentences(" ".join(query.searches), aim, passages, lexical.idf, focus)
         domain = max(self.refusal.domain(v) for v in vectors)
         generic = self.refusal.generic(vectors[0])
-        signals = measure(set(tokenize(query.own)), vectors[0], passages, lexical, tokenize,
+        signals = measure(set(tokenize(query.own)), vectors[0], passages, lexical,
                           domain, generic)
         return _Context(text, query, vectors[0], passages, signals,
                         self.refusal.decide(signals), lexical.topics(), guarded.notice, scored)

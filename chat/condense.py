@@ -1,9 +1,8 @@
-"""Turn a follow-up into a standalone query, using the conversation so far.
+"""Recognise a follow-up, and keep only well-formed turns of the conversation.
 
-"And what about the math?" means nothing to a search index on its own. By
-rule (the default), a question that looks like a follow-up is searched
-together with the visitor's previous question; a configured LLM may rewrite
-it instead (see ``chat.answerers``).
+"And what about the math?" means nothing to a search index on its own;
+``chat.query`` searches a follow-up together with the previous turn, and a
+configured LLM may rewrite it as one more search (see ``chat.answerers``).
 """
 
 from __future__ import annotations
@@ -37,11 +36,3 @@ def normalise_history(history: object) -> list[dict[str, str]]:
                 and isinstance(turn.get("content"), str):
             turns.append({"role": turn["role"], "content": turn["content"]})
     return turns
-
-
-def condense(question: str, history: list[dict[str, str]]) -> str:
-    """The query to search: the question, plus the previous question for a follow-up."""
-    previous = [t["content"] for t in history if t["role"] == "user"]
-    if not previous or not looks_like_follow_up(question):
-        return question
-    return f"{previous[-1].strip()} {question.strip()}"

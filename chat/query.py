@@ -83,6 +83,10 @@ def question_sentences(text: str) -> str:
     return " ".join(asking[-2:]) if asking else (sentences[-1] if sentences else text)
 
 
+def _own_words(text: str, speller: Speller | None) -> str:
+    return drop_filler(speller.correct(text) if speller else text)
+
+
 def _previous(history: list[dict[str, str]], role: str) -> str:
     turns = [t["content"] for t in history if t["role"] == role]
     return turns[-1].strip() if turns else ""
@@ -97,7 +101,7 @@ def understand(text: str, history: list[dict[str, str]], speller: Speller | None
                rewrite: str | None = None) -> Query:
     """The ``Query`` for a guarded question; ``rewrite`` is an LLM's standalone
     version of a follow-up, used as one more search when given."""
-    own = drop_filler(speller.correct(text) if speller else text)
+    own = _own_words(text, speller)
     searches = [own]
     if len(own.split()) > LONG_MESSAGE:
         focus = question_sentences(own)
@@ -107,7 +111,7 @@ def understand(text: str, history: list[dict[str, str]], speller: Speller | None
     if history and (looks_like_follow_up(own) or _REFERS_BACK.search(own)):
         question, answer = _previous(history, "user"), _previous(history, "assistant")
         if question:
-            context = drop_filler(speller.correct(question) if speller else question)
+            context = _own_words(question, speller)
             searches.append(f"{context} {own}")
         if answer:
             searches.append(f"{own} {_answer_words(answer)}")

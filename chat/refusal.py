@@ -68,7 +68,7 @@ def _shares(terms: set[str], idf, known: set[str] | dict, found: set[str]) -> tu
 
 
 def measure(terms: set[str], own: np.ndarray, passages: list[Passage],
-            lexical, tokenize, domain: float, generic: float) -> Signals:
+            lexical, domain: float, generic: float) -> Signals:
     """The signals for one question.
 
     ``terms`` and ``own`` (its embedding) are the question's own words, filler
@@ -81,9 +81,7 @@ def measure(terms: set[str], own: np.ndarray, passages: list[Passage],
     best_sentence = max((float(np.dot(s.vector, own)) for p in passages for s in p.sentences
                          if s.vector is not None), default=0.0)
     best_passage = max((p.dense or 0.0 for p in searched), default=0.0)
-    found: set[str] = set()
-    for p in passages:
-        found |= set(tokenize(f"{p.title} {p.heading} {p.text}"))
+    found = set().union(*(lexical.terms.get(p.chunk_id, ()) for p in passages))
     coverage, in_passages = _shares(terms, lexical.idf, lexical.df, found)
     return Signals(best_sentence, best_passage, coverage, in_passages, domain, generic)
 

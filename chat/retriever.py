@@ -74,6 +74,7 @@ class _Lexical:
     titles: list[tuple[str, str, int]] = field(default_factory=list)  # (title, kind, chunks)
     by_position: dict[tuple[str, int], str] = field(default_factory=dict)  # (doc, pos) -> id
     speller: Speller | None = None  # corrects towards this index's words
+    terms: dict[str, frozenset[str]] = field(default_factory=dict)  # id -> its stems, as indexed
 
     def idf(self, term: str) -> float:
         """Inverse document frequency; a term the corpus never uses scores highest."""
@@ -84,28 +85,6 @@ class _Lexical:
         ordered = [t for t, k, _ in self.titles if k == "essay"] + [
             t for t, k, _ in self.titles if k != "essay"]
         return ordered[:limit]
-
-    def coverage(self, query: str, passages: list[Passage]) -> float:
-        """How much of the question's meaning the corpus speaks to, idf-weighted.
-
-        A word in the retrieved passages counts fully; a word the corpus uses
-        elsewhere counts half (the passages may use a synonym); a word the
-        corpus never uses counts nothing. A question about H-1B visas or
-        cryptocurrency may land near career text in embedding space, but its
-        key words are nowhere in the corpus.
-        """
-        terms = set(tokenize(query))
-        if not terms:
-            return 0.0
-        found: set[str] = set()
-        for p in passages:
-            found |= set(tokenize(f"{p.title} {p.heading} {p.text}"))
-        weights = {t: self.idf(t) for t in terms}
-        credit = sum(w if t in found else 0.5 * w if t in self.df else 0.0
-                     for t, w in weights.items())
-        total = sum(weights.values())
-        return credit / total if total else 0.0
-
 
 
 def _store_errors(fn):
@@ -161,8 +140,9 @@ class Retriever:
                    for cid, text, meta in zip(ids, got["documents"], got["metadatas"], strict=True)}
         if not ids:
             return _Lexical(None, [], {}, signature)
-        corpus = [tokenize(f"{r.get('title', '')} {r.get('heading', '')} {r['text']}")
-                  for r in records.values()]
+        texts = [f"{r.get('title', '')} {r.get('heading', '')} {r['text']}"
+                 for r in records.values()]
+        corpus = [tokenize(text) for text in texts]
         index = bm25s.BM25()
         index.index(corpus, show_progress=False)
         df = Counter(term for tokens in corpus for term in set(tokens))
@@ -170,11 +150,10 @@ class Retriever:
                          for r in records.values())
         by_position = {(str(r.get("doc_id", "")), int(r.get("position", 0))): cid
                        for cid, r in records.items()}
-        speller = Speller.from_texts(f"{r.get('title', '')} {r.get('heading', '')} {r['text']}"
-                                     for r in records.values())
         return _Lexical(index, ids, records, signature, dict(df),
                         [(t, k, n) for (t, k), n in titles.most_common()], by_position,
-                        speller)
+                        Speller.from_texts(texts),
+                        {cid: frozenset(tokens) for cid, tokens in zip(ids, corpus, strict=True)})
 
     @_store_errors
     def search(self, query: str, k: int = 5, query_vector: np.ndarray | None = None,

@@ -1,7 +1,8 @@
 """The citation check both answerers share."""
 
-from chat.condense import condense, looks_like_follow_up
+from chat.condense import looks_like_follow_up
 from chat.guard import guard
+from chat.query import understand
 from chat.types import Passage
 from chat.verify import verify
 
@@ -52,5 +53,7 @@ def test_follow_ups_are_recognised():
     assert looks_like_follow_up("How often does it meet?")
     assert not looks_like_follow_up("How do I find a mentor in data science?")
     history = [{"role": "user", "content": "What should I learn for ML?"}]
-    assert condense("and what about the math?", history).startswith("What should I learn")
-    assert condense("How do I build a portfolio?", history) == "How do I build a portfolio?"
+    assert understand("and what about the math?", history, None).condensed.startswith(
+        "What should I learn")
+    assert understand("How do I build a portfolio?", history, None).condensed == \
+        "How do I build a portfolio?"
