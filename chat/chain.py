@@ -7,6 +7,7 @@ three give the same answer to the same question.
 from __future__ import annotations
 
 import re
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -71,6 +72,7 @@ class Chain:
         self.settings = settings
         self.embedder = embedder or get_embedder(settings.embedding_model)
         self._retriever = retriever
+        self._opening = threading.Lock()
         self.extractive = ExtractiveAnswerer()
         self.answerer = answerer or build_answerer(settings) or self.extractive
         self._refusal_model: Refusal | None = None
@@ -84,8 +86,13 @@ class Chain:
 
     @property
     def retriever(self) -> Retriever:
+        """Opened on first use, once: the web page's load handler and its first
+        question arrive together, and two embedded Chroma clients opened at once
+        on one path fail inside Chroma (KeyError on the path)."""
         if self._retriever is None:
-            self._retriever = Retriever(self.settings, self.embedder)
+            with self._opening:
+                if self._retriever is None:
+                    self._retriever = Retriever(self.settings, self.embedder)
         return self._retriever
 
     def topics(self, limit: int = 5) -> list[str]:
