@@ -86,7 +86,10 @@ def score_sentences(query: str, vector: np.ndarray, passages: list[Passage],
         prior = 1.0 / (1 + passage.rank)
         carried = 0.0
         context = set(tokenize(f"{passage.title} {passage.heading}"))
-        for sentence, after in zip(passage.sentences, [*passage.sentences[1:], None], strict=True):
+        # ``after`` is the next sentence (None for the last); a chunk may have no
+        # sentences at all (a list of single words), and then adds nothing.
+        for i, sentence in enumerate(passage.sentences):
+            after = passage.sentences[i + 1] if i + 1 < len(passage.sentences) else None
             semantic = _meaning(sentence, after, vector)
             own = set(tokenize(sentence.text))
             lexical = 0.5 * _overlap(weights, own) + 0.5 * _overlap(weights, own | context)

@@ -6,6 +6,7 @@ three give the same answer to the same question.
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 import time
@@ -32,12 +33,16 @@ from chat.store import StoreError
 from chat.types import Answer, Passage
 from chat.verify import verify
 
+log = logging.getLogger(__name__)
+
 NOT_COVERED = ("The corpus doesn't cover that, so I can't answer it from my sources. "
                "It does cover: {topics}.")
 CLOSEST = (" The closest it comes is “{where}”, which may not be what you asked.")
 EMPTY = "Please type a question about careers. The corpus covers: {topics}."
 UNAVAILABLE = "The knowledge base is temporarily unavailable. Please try again in a moment."
 LLM_DOWN = "The language model did not answer, so this answer is quoted from the sources."
+FAILED = ("Something went wrong while answering this question, sorry. It has been logged; "
+          "other questions still work.")
 
 
 @dataclass
@@ -116,9 +121,16 @@ class Chain:
     def stream(self, question: object, history: object = None) -> Iterator[Answer]:
         """Partial answers as the text grows, then the final, verified one (last)."""
         started = time.perf_counter()
-        for answer in self._stream(question, history):
-            answer.latency_ms = round((time.perf_counter() - started) * 1000)
-            yield answer
+        try:
+            for answer in self._stream(question, history):
+                answer.latency_ms = round((time.perf_counter() - started) * 1000)
+                yield answer
+        except Exception as exc:  # a bug on one question must not end the session
+            log.exception("answering failed")
+            yield Answer(question=question if isinstance(question, str) else "",
+                         answer=FAILED, refused=True, error=f"{type(exc).__name__}: {exc}",
+                         backend=self.answerer.name,
+                         latency_ms=round((time.perf_counter() - started) * 1000))
 
     # --- stages ------------------------------------------------------------
 

@@ -13,7 +13,8 @@ topics = json.loads((HERE.parent / "topics.json").read_text())
 split_of = {t: v["split"] for part in ("answerable", "out_of_scope")
             for t, v in topics[part].items()}
 out = []
-for name in ("legacy", "dev-answerable", "dev-oos", "test-answerable", "test-oos"):
+for name in ("legacy", "dev-answerable", "dev-oos", "test-answerable", "test-oos",
+             "dev2-answerable", "dev2-oos", "dev3-answerable", "dev3-oos"):
     for line in (HERE / f"{name}.jsonl").read_text().splitlines():
         if not line.strip():
             continue
