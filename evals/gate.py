@@ -15,10 +15,14 @@ BASELINE = Path(__file__).resolve().parent / "baseline.json"
 GATED_SPLIT = "test"
 # Absolute floors a release may never go below, whatever the baseline says. On the
 # test split the build before the two-part refusal cited the right passage for
-# 0.378 and refused 56% of answerable questions; this build: 0.63 and 20%.
-# The targets (0.90, 3%) are not met yet: see docs/ARCHITECTURE.md.
-FLOORS = {"right_passage_cited": 0.55, "refusal_accuracy": 0.85, "answer_support": 0.95}
-CEILINGS = {"false_refusal_rate": 0.25}
+# 0.378 and refused 56% of answerable questions; the first two-part build 0.63 and
+# 20% (out of scope refused 0.90); calibrated on the doubled dev split, 0.68 and
+# 13% (out of scope refused 0.85): fewer wrong refusals were bought with a few
+# more out-of-scope answers, a trade made on purpose, so that floor moved down
+# and the other two up. The targets (0.90, 3%, 0.95) are not met yet: see
+# docs/ARCHITECTURE.md.
+FLOORS = {"right_passage_cited": 0.60, "refusal_accuracy": 0.80, "answer_support": 0.95}
+CEILINGS = {"false_refusal_rate": 0.18}
 # How far below the baseline a metric may fall (noise allowance). Higher is better
 # for all of these; latency is judged separately, by ratio.
 TOLERANCE = {"hit_at_1": 0.03, "hit_at_3": 0.03, "hit_at_5": 0.02, "mrr": 0.03,
