@@ -75,6 +75,8 @@ class _Lexical:
     by_position: dict[tuple[str, int], str] = field(default_factory=dict)  # (doc, pos) -> id
     speller: Speller | None = None  # corrects towards this index's words
     terms: dict[str, frozenset[str]] = field(default_factory=dict)  # id -> its stems, as indexed
+    vectors: np.ndarray | None = None  # chunk embeddings, row i is ids[i]
+    sentences: dict[str, list[Sentence]] = field(default_factory=dict)  # fetched so far
 
     def idf(self, term: str) -> float:
         """Inverse document frequency; a term the corpus never uses scores highest."""
@@ -134,7 +136,7 @@ class Retriever:
         return self._lexical
 
     def _build_lexical(self, signature: tuple) -> _Lexical:
-        got = get_all(self.collection, ["documents", "metadatas"])
+        got = get_all(self.collection, ["documents", "metadatas", "embeddings"])
         ids = list(got["ids"])
         records = {cid: {"text": text, **meta}
                    for cid, text, meta in zip(ids, got["documents"], got["metadatas"], strict=True)}
@@ -153,7 +155,8 @@ class Retriever:
         return _Lexical(index, ids, records, signature, dict(df),
                         [(t, k, n) for (t, k), n in titles.most_common()], by_position,
                         Speller.from_texts(texts),
-                        {cid: frozenset(tokens) for cid, tokens in zip(ids, corpus, strict=True)})
+                        {cid: frozenset(tokens) for cid, tokens in zip(ids, corpus, strict=True)},
+                        np.asarray(got["embeddings"], dtype=np.float32))
 
     @_store_errors
     def search(self, query: str, k: int = 5, query_vector: np.ndarray | None = None,
@@ -200,17 +203,23 @@ class Retriever:
                                      rank=len(passages)))
             if len(passages) == k:
                 break
-        self._fill_dense_scores(passages, vector)  # neighbours were not searched: no score
+        self._fill_dense_scores(passages, vector, lexical)  # neighbours were not searched: no score
         passages += _neighbours(passages, neighbours, lexical)
         self._attach_sentences(passages, lexical)
         return passages
 
     def _dense(self, vector: np.ndarray, lexical: _Lexical) -> dict[str, float]:
-        res = self.collection.query(query_embeddings=[vector],
-                                    n_results=min(CANDIDATES, len(lexical.ids)),
-                                    include=["distances"])
-        return {cid: 1.0 - float(dist)
-                for cid, dist in zip(res["ids"][0], res["distances"][0], strict=True)}
+        """The closest chunks by cosine, exactly, from the snapshot's vectors.
+
+        The snapshot already holds every chunk (BM25 needs their text), and a
+        matrix product over them costs microseconds where a store query costs
+        milliseconds; the embeddings are normalised, so the dot product is the
+        cosine Chroma's space would give.
+        """
+        sims = lexical.vectors @ np.asarray(vector, dtype=np.float32)
+        k = min(CANDIDATES, len(lexical.ids))
+        top = np.argpartition(-sims, k - 1)[:k]
+        return {lexical.ids[int(i)]: float(sims[i]) for i in top[np.argsort(-sims[top])]}
 
     def _bm25(self, query: str, lexical: _Lexical) -> dict[str, float]:
         tokens = [t for t in tokenize(query) if t in lexical.index.vocab_dict]
@@ -221,32 +230,36 @@ class Retriever:
         return {lexical.ids[int(i)]: float(s) for i, s in zip(docs[0], scores[0], strict=True)
                 if s > 0}
 
-    def _fill_dense_scores(self, passages: list[Passage], vector: np.ndarray) -> None:
-        """BM25-only passages have no dense score yet; fetch their vectors."""
-        missing = [p.chunk_id for p in passages if p.dense is None]
-        if missing:
-            got = self.collection.get(ids=missing, include=["embeddings"])
-            sims = {cid: float(np.dot(vec, vector))
-                    for cid, vec in zip(got["ids"], got["embeddings"], strict=True)}
-            for p in passages:
-                if p.dense is None:
-                    p.dense = sims.get(p.chunk_id, 0.0)
+    def _fill_dense_scores(self, passages: list[Passage], vector: np.ndarray,
+                           lexical: _Lexical) -> None:
+        """BM25-only passages have no dense score yet."""
+        row = {cid: i for i, cid in enumerate(lexical.ids)}
+        for p in passages:
+            if p.dense is None and p.chunk_id in row:
+                p.dense = float(np.dot(lexical.vectors[row[p.chunk_id]], vector))
 
     def _attach_sentences(self, passages: list[Passage], lexical: _Lexical) -> None:
-        if not passages:
-            return
+        """Each passage's sentences, read from the store once per snapshot."""
+        missing = [p.chunk_id for p in passages if p.chunk_id not in lexical.sentences]
+        if missing:
+            self._fetch_sentences(list(dict.fromkeys(missing)), lexical)
+        for p in passages:
+            p.sentences = lexical.sentences.get(p.chunk_id, [])
+
+    def _fetch_sentences(self, chunk_ids: list[str], lexical: _Lexical) -> None:
         records = lexical.records
-        ids = [f"{p.chunk_id}:{i}" for p in passages
-               for i in range(int(records.get(p.chunk_id, {}).get("sentences", 0)))]
+        ids = [f"{cid}:{i}" for cid in chunk_ids
+               for i in range(int(records.get(cid, {}).get("sentences", 0)))]
         got = self.sentences.get(ids=ids, include=["documents", "metadatas", "embeddings"])
-        by_chunk: dict[str, list[Sentence]] = {}
+        by_chunk: dict[str, list[Sentence]] = {cid: [] for cid in chunk_ids}
         for text, meta, vec in zip(got["documents"], got["metadatas"], got["embeddings"],
                                    strict=True):
             by_chunk.setdefault(meta["chunk_id"], []).append(
                 Sentence(text=text, index=int(meta["i"]), vector=np.asarray(vec),
                          faq=bool(meta.get("faq", False))))
-        for p in passages:
-            p.sentences = sorted(by_chunk.get(p.chunk_id, []), key=lambda s: s.index)
+        for cid, sentences in by_chunk.items():
+            lexical.sentences[cid] = sorted(sentences, key=lambda s: s.index)
+
 
 def _passage(cid: str, record: dict, score: float, dense: float | None, lexical: float,
              rank: int = 0, neighbour: bool = False) -> Passage:

@@ -7,13 +7,19 @@ nobody tuned for.
 1. Domain model: logistic regression over the MiniLM embedding, general career
    questions and the corpus's sentences (in domain) against general off-topic
    questions (``evals/background/``). Its regularisation is chosen by 5-fold
-   cross-validation on that data; its threshold keeps ``DOMAIN_KEEP`` of the dev
-   split's answerable questions (dev questions are never training data here).
+   cross-validation on that data (dev questions are never training data here).
 2. Support model: logistic regression over ``chat.refusal.SIGNALS``, fitted on
    the dev items that pass the domain model (answerable against out-of-scope).
    The threshold is chosen on out-of-fold probabilities (folds grouped by topic,
    so a topic is never scored by a model that saw it) for a false refusal rate
    of at most ``TARGET_FALSE_REFUSALS`` on dev.
+3. The two thresholds are chosen together: the domain model's is tried at a few
+   low quantiles of the dev answerable questions' domain scores
+   (``DOMAIN_QUANTILES``), the support model is fitted behind each with what is
+   left of the false-refusal budget, and the pair refusing the most dev
+   out-of-scope questions wins. A domain veto fitted to cut 1% of dev refused
+   corpus-specific wording elsewhere ("What does the dig-deep phase
+   involve?"), so it competes with the support model for the same budget.
 
 The file also records a fingerprint of the code and data the numbers depend
 on; a test fails when they change and the file was not regenerated.
@@ -31,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BACKGROUND = ROOT / "evals" / "background"
 GENERIC_EXAMPLES = BACKGROUND / "in-domain.npy"  # their embeddings, for the generic signal
 TARGET_FALSE_REFUSALS = 0.02   # on dev, out of fold
-DOMAIN_KEEP = 0.99             # share of dev answerable questions the domain model passes
+DOMAIN_QUANTILES = (0.0, 0.005, 0.01, 0.02)  # candidate domain thresholds (dev answerable)
 DOMAIN_C = (0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 SUPPORT_C = 1.0
 FOLDS = 5
@@ -84,7 +90,8 @@ def _threshold_for(probabilities: np.ndarray, target: float) -> float:
     return float(ordered[allowed]) - 1e-9 if len(ordered) else 0.5
 
 
-def fit_support(features: np.ndarray, labels: np.ndarray, groups: list[str]) -> dict:
+def fit_support(features: np.ndarray, labels: np.ndarray, groups: list[str],
+                target: float = TARGET_FALSE_REFUSALS) -> dict:
     """The support model and a threshold chosen on out-of-fold probabilities."""
     from sklearn.model_selection import GroupKFold
 
@@ -94,11 +101,12 @@ def fit_support(features: np.ndarray, labels: np.ndarray, groups: list[str]) -> 
     for train, held in GroupKFold(n_splits=FOLDS).split(z, labels, groups):
         model = _logistic(SUPPORT_C).fit(z[train], labels[train])
         out_of_fold[held] = model.predict_proba(z[held])[:, 1]
-    threshold = _threshold_for(out_of_fold[labels == 1], TARGET_FALSE_REFUSALS)
+    threshold = _threshold_for(out_of_fold[labels == 1], target)
     model = _logistic(SUPPORT_C).fit(z, labels)
     refused = out_of_fold < threshold
     return {"mean": mean.tolist(), "scale": scale.tolist(), "weights": model.coef_[0].tolist(),
             "bias": float(model.intercept_[0]), "threshold": threshold, "C": SUPPORT_C,
+            "refused_out_of_fold": int(refused[labels == 0].sum()),
             "out_of_fold": {"false_refusal_rate": round(float(refused[labels == 1].mean()), 4),
                             "refusal_accuracy": round(float(refused[labels == 0].mean()), 4),
                             "answerable": int(labels.sum()),
@@ -120,16 +128,10 @@ def calibrate(chain, items: list[dict], corpus_sentences: list[str]) -> dict:
     chain._refusal_model = Refusal(provisional, examples.astype(np.float32))
     prepared = [(item, chain._prepare(item["question"], item.get("history"))) for item in dev]
     prepared = [(item, ctx) for item, ctx in prepared if not hasattr(ctx, "refused")]
-    answerable = np.array([ctx.signals.domain for item, ctx in prepared if item["answerable"]])
-    domain["threshold"] = float(np.quantile(answerable, 1 - DOMAIN_KEEP))
-    kept = [(i, c) for i, c in prepared if c.signals.domain >= domain["threshold"]]
-    features = np.array([c.signals.as_list() for _, c in kept])
-    labels = np.array([1 if i["answerable"] else 0 for i, _ in kept])
-    support = fit_support(features, labels, [i["topic"] for i, _ in kept])
-    blocked = [i for i, c in prepared if c.signals.domain < domain["threshold"]]
-    domain["dev"] = {"refused_unanswerable": sum(not i["answerable"] for i in blocked),
-                     "refused_answerable": sum(i["answerable"] for i in blocked),
-                     "unanswerable": sum(not i["answerable"] for i, _ in prepared)}
+    choice = choose_thresholds(prepared)
+    domain["threshold"], support = choice["domain_threshold"], choice["support"]
+    domain["dev"] = choice["domain_dev"]
+    domain["candidates"] = choice["candidates"]
     chain._refusal_model = None
     return {"about": "Written by `careerbot calibrate` (evals/calibrate.py) from the dev "
                      "split of evals/reference_qa.jsonl and evals/background/. Do not edit.",
@@ -139,6 +141,36 @@ def calibrate(chain, items: list[dict], corpus_sentences: list[str]) -> dict:
                         "source": "background/in-domain.txt"},
             "support": {"signals": list(SIGNALS), **support,
                         "target_false_refusals": TARGET_FALSE_REFUSALS}}
+
+
+def choose_thresholds(prepared: list) -> dict:
+    """The domain threshold and support model that refuse the most dev out-of-scope
+    questions within the false-refusal budget (see the module docstring)."""
+    answerable = [c.signals.domain for i, c in prepared if i["answerable"]]
+    n_answerable = len(answerable)
+    n_out = sum(not i["answerable"] for i, _ in prepared)
+    best, candidates = None, []
+    for q in DOMAIN_QUANTILES:
+        threshold = float(np.quantile(answerable, q)) - 1e-9
+        kept = [(i, c) for i, c in prepared if c.signals.domain >= threshold]
+        blocked = [i for i, c in prepared if c.signals.domain < threshold]
+        vetoed = sum(i["answerable"] for i in blocked)
+        budget = TARGET_FALSE_REFUSALS * n_answerable - vetoed
+        if budget < 0:
+            continue
+        labels = np.array([1 if i["answerable"] else 0 for i, _ in kept])
+        support = fit_support(np.array([c.signals.as_list() for _, c in kept]), labels,
+                              [i["topic"] for i, _ in kept], target=budget / labels.sum())
+        refused = sum(not i["answerable"] for i in blocked) + support["refused_out_of_fold"]
+        candidates.append({"quantile": q, "threshold": round(threshold, 4),
+                           "out_of_scope_refused": round(refused / n_out, 4)})
+        if best is None or refused > best[0]:
+            dev = {"refused_unanswerable": len(blocked) - vetoed, "refused_answerable": vetoed,
+                   "unanswerable": n_out}
+            best = (refused, threshold, support, dev)
+    _, threshold, support, dev = best
+    return {"domain_threshold": threshold, "support": support, "domain_dev": dev,
+            "candidates": candidates}
 
 
 def write(calibration: dict, path: Path) -> None:
