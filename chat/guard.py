@@ -60,13 +60,13 @@ def is_instruction(text: str) -> bool:
 def guard(question: object, max_chars: int = MAX_CHARS) -> Guarded:
     """Normalise a question: text only, no control characters, bounded, no instructions."""
     text = question if isinstance(question, str) else ("" if question is None else str(question))
+    notice = None
+    if len(text) > max_chars:  # cut first: every later step is linear in the length
+        text = text[:max_chars]
+        notice = f"Your question was long, so only its first {max_chars} characters were used."
     text = unicodedata.normalize("NFC", text)
     text = "".join(ch if ch in "\n\t" or unicodedata.category(ch)[0] != "C" else " "
                    for ch in text)
-    notice = None
-    if len(text) > max_chars:
-        text = text[:max_chars]
-        notice = f"Your question was long, so only its first {max_chars} characters were used."
     stripped, injection = _strip_instructions(_TAG.sub(" ", text))
     text = re.sub(r"\s+", " ", stripped).strip(" .,;:-")
     return Guarded(text=text, notice=notice, injection=injection)

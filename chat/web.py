@@ -16,6 +16,7 @@ from pathlib import Path
 import gradio as gr
 
 from chat.chain import Chain
+from chat.condense import normalise_history
 from chat.config import Settings
 from chat.feedback import record
 from chat.types import Answer
@@ -165,8 +166,10 @@ class ChatHandlers:
             yield chat, "", gr.skip(), history, answers, gr.skip()
         chat[-1] = {"role": "assistant", "content": answer_markdown(final)}
         answers = {**answers, str(len(chat) - 1): final.to_dict()}
-        history = [*history, {"role": "user", "content": message},
-                   {"role": "assistant", "content": final.answer}]
+        history = normalise_history(  # the session keeps no more than a question reads
+            [*history, {"role": "user", "content": message},
+             {"role": "assistant", "content": final.answer}],
+            self.settings.history_turns, self.settings.history_chars)
         yield (chat, "", sources_html(final), history, answers,
                gr.Dataset(samples=suggestions_for(final)))
 
