@@ -183,7 +183,7 @@ class ChatHandlers:
         if answer is None or data.liked is None:
             return
         vote = "up" if data.liked is True or data.liked == "Like" else "down"
-        record(self.settings.data_dir, answer, vote)
+        record(self.settings.data_dir, answer, vote, self.settings.question_chars)
 
     def api_ask(self, question: str, history: list | None = None) -> dict:
         """One answer object, the same as `careerbot ask --json`."""
