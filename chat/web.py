@@ -55,12 +55,29 @@ def _safe_url(url: str) -> str | None:
     return url if re.match(r"^https?://[^\s<>\"']+$", url or "") else None
 
 
-def answer_markdown(answer: Answer) -> str:
-    """The answer for the chat bubble: escaped text, ``[n]`` linked to its source card."""
-    text = html.escape(answer.answer, quote=False)
-    text = re.sub(r"\[(\d{1,3})\]", r"[[\1]](#src-\1)", text)
+def _link(url: str, text: str) -> str:
+    """A link to an original: opens in a new tab with no referrer and no
+    standing (nofollow); nothing on the page loads it until clicked."""
+    return (f"<a href='{html.escape(url)}' target='_blank' "
+            f"rel='noopener noreferrer nofollow' referrerpolicy='no-referrer'>{text}</a>")
+
+
+def plain_html(text: str) -> str:
+    """Text as inert HTML: escaped, line breaks kept, nothing else.
+
+    The chat bubbles are rendered as HTML, not Markdown: corpus text is quoted
+    into answers, and Markdown would turn ``![x](https://…)`` into an image the
+    browser fetches (a tracking request) and bare or ``mailto:`` addresses into
+    links. Escaped text shows such syntax as the characters it is.
+    """
+    return html.escape(text, quote=False).replace("\n", "<br>")
+
+
+def answer_html(answer: Answer) -> str:
+    """The answer for the chat bubble: inert text, ``[n]`` linked to its source card."""
+    text = re.sub(r"\[(\d{1,3})\]", r"<a href='#src-\1'>[\1]</a>", plain_html(answer.answer))
     if answer.notice:
-        text += f"\n\n*{html.escape(answer.notice, quote=False)}*"
+        text += f"<br><br><em>{plain_html(answer.notice)}</em>"
     return text
 
 
@@ -95,8 +112,7 @@ def sources_html(answer: Answer | None) -> str:
     cards = []
     for c in answer.citations:
         url = _safe_url(c.url)
-        link = (f"<a href='{html.escape(url)}' target='_blank' rel='noopener noreferrer'>"
-                "Open the original</a> · ") if url else ""
+        link = _link(url, "Open the original") + " · " if url else ""
         heading = f"<div class='source-heading'>{html.escape(c.heading)}</div>" if c.heading else ""
         cards.append(
             f"<div class='source-card' id='src-{c.n}'>"
@@ -120,8 +136,7 @@ def corpus_list_html(chain: Chain) -> str:
     for doc_id, r in sorted(docs.items(), key=lambda kv: (kv[1].get("kind") != "essay", kv[0])):
         url = _safe_url(str(r.get("url", "")))
         title = html.escape(str(r.get("title", doc_id)))
-        title = (f"<a href='{html.escape(url)}' target='_blank' rel='noopener noreferrer'>"
-                 f"{title}</a>") if url else title
+        title = _link(url, title) if url else title
         rows.append(f"<li>{title} <small>({html.escape(str(r.get('kind', '')))})</small></li>")
     return "<ul>" + "".join(rows) + "</ul>"
 
@@ -148,23 +163,23 @@ class ChatHandlers:
         if not message.strip():
             yield chat, "", gr.skip(), history, answers, gr.skip()
             return
-        chat = [*chat, {"role": "user", "content": html.escape(message, quote=False)},
+        chat = [*chat, {"role": "user", "content": plain_html(message)},
                 {"role": "assistant", "content": "…"}]
         yield chat, "", gr.skip(), history, answers, gr.skip()
         final = None
         for update in self.chain.stream(message, history):
             final = update
             if update.partial:
-                chat[-1] = {"role": "assistant", "content": html.escape(update.answer, quote=False)}
+                chat[-1] = {"role": "assistant", "content": plain_html(update.answer)}
                 yield chat, "", gr.skip(), history, answers, gr.skip()
         pieces = re.split(r"(?<=\])\s+", final.answer) if not final.refused else [final.answer]
         shown = ""
         # an extractive answer arrives whole: show it sentence by sentence
         for piece in pieces[:-1]:
             shown += piece + " "
-            chat[-1] = {"role": "assistant", "content": html.escape(shown, quote=False)}
+            chat[-1] = {"role": "assistant", "content": plain_html(shown)}
             yield chat, "", gr.skip(), history, answers, gr.skip()
-        chat[-1] = {"role": "assistant", "content": answer_markdown(final)}
+        chat[-1] = {"role": "assistant", "content": answer_html(final)}
         answers = {**answers, str(len(chat) - 1): final.to_dict()}
         history = normalise_history(  # the session keeps no more than a question reads
             [*history, {"role": "user", "content": message},
@@ -266,7 +281,8 @@ def build_app(settings: Settings, chain: Chain | None = None) -> gr.Blocks:
             with gr.Row(equal_height=False):
                 with gr.Column(scale=3, min_width=300):
                     chatbot = gr.Chatbot(elem_id="chat", height=520, buttons=["copy", "copy_all"],
-                                         sanitize_html=True, label="careerbot",
+                                         sanitize_html=True, render_markdown=False,
+                                         latex_delimiters=[], label="careerbot",
                                          placeholder="Answers come with numbered sources.")
                     with gr.Row():
                         question = gr.Textbox(elem_id="question", show_label=False, scale=5,
