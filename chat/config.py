@@ -55,7 +55,14 @@ class Settings(BaseSettings):
     llm_api_key: str | None = Field(None, description="API key for that endpoint.")
     llm_timeout: float = Field(60.0, gt=0, description="Seconds to wait for the LLM.")
     llm_max_tokens: int = Field(400, ge=16, description="Longest generated answer.")
-    admin_token: str | None = Field(None, description="Unset means no admin tab.")
+    admin_token: str | None = Field(None, description="Unset means no admin tab and no "
+                                    "uploads at all.")
+    upload_mb: float = Field(10.0, gt=0, description="Largest admin upload; the web server "
+                             "refuses bigger files, and every upload without an admin token.")
+    admin_max_failures: int = Field(5, ge=1, description="Wrong admin tokens from one client "
+                                    "before it is locked out.")
+    admin_lockout_seconds: float = Field(60.0, gt=0, description="First lockout; it doubles "
+                                         "with each further wrong token, up to an hour.")
     concurrency: int = Field(4, ge=1, le=64, description="Answers computed at once.")
     queue_size: int = Field(64, ge=1, description="Questions waiting at most; more get "
                             "a busy message.")
