@@ -222,13 +222,16 @@ def test_a_second_upload_of_the_same_name_keeps_the_first(settings, embedder, tm
 
 
 def _pdf_bomb(inflated: int = 200_000_000) -> bytes:
-    """A small PDF whose one content stream inflates to ``inflated`` bytes."""
-    packed = zlib.compress(b" " * inflated, 9)
+    """A small PDF whose one content stream (text, then blanks) inflates to
+    ``inflated`` bytes; with a font, pypdf decodes it and hits its limit."""
+    packed = zlib.compress(b"BT /F1 12 Tf 72 720 Td (Mentors help) Tj ET" + b" " * inflated, 9)
     objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
                b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
+               b"/Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
                b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(packed) + packed
-               + b"\nendstream"]
+               + b"\nendstream",
+               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
     out, offsets = bytearray(b"%PDF-1.4\n"), []
     for i, obj in enumerate(objects, start=1):
         offsets.append(len(out))
