@@ -29,7 +29,7 @@ from chat.guard import guard
 from chat.query import Query, drop_filler, understand
 from chat.refusal import Decision, Refusal, Signals, measure
 from chat.retriever import NEIGHBOURS_OF, Retriever, tokenize
-from chat.store import StoreError
+from chat.store import StoreError, forget_client, read_generation
 from chat.types import Answer, Passage
 from chat.verify import verify
 
@@ -77,6 +77,7 @@ class Chain:
         self.settings = settings
         self.embedder = embedder or get_embedder(settings.embedding_model)
         self._retriever = retriever
+        self._generation = read_generation(settings) if retriever else ""
         self._opening = threading.Lock()
         self.extractive = ExtractiveAnswerer()
         self.answerer = answerer or build_answerer(settings) or self.extractive
@@ -91,14 +92,29 @@ class Chain:
 
     @property
     def retriever(self) -> Retriever:
-        """Opened on first use, once: the web page's load handler and its first
+        """Opened on first use, and again whenever an ingest (here or in another
+        process) has changed the index since: a rebuild drops the collections
+        this one holds ("Collection … does not exist"), and another process's
+        writes are invisible to an embedded store opened before them. The check
+        is one read of a small stamp file per question.
+
+        Opening happens under a lock: the web page's load handler and its first
         question arrive together, and two embedded Chroma clients opened at once
         on one path fail inside Chroma (KeyError on the path)."""
-        if self._retriever is None:
+        generation = read_generation(self.settings)
+        if self._retriever is None or self._generation != generation:
             with self._opening:
-                if self._retriever is None:
-                    self._retriever = Retriever(self.settings, self.embedder)
+                if self._retriever is None or self._generation != generation:
+                    self._reopen(generation)
         return self._retriever
+
+    def _reopen(self, generation: str) -> None:
+        """Open the index afresh; the stamp is read before, so a change made
+        while opening is caught by the next question."""
+        if self._retriever is not None:
+            forget_client(self.settings)
+        self._retriever = Retriever(self.settings, self.embedder)
+        self._generation = generation
 
     def topics(self, limit: int = 5) -> list[str]:
         """What the corpus covers, for refusals: essay titles, the longest first."""
@@ -172,11 +188,12 @@ class Chain:
         turns = normalise_history(history, self.settings.history_turns,
                                   self.settings.history_chars)
         try:
-            lexical = self.retriever.lexical()  # one snapshot of the index per question
+            retriever = self.retriever  # one index, and one snapshot of it, per question
+            lexical = retriever.lexical()
             query = understand(guarded.text, turns, lexical.speller,
                                self._rewrite(guarded.text, turns))
             vectors = list(self.embedder.embed(query.searches))
-            passages = self.retriever.search(
+            passages = retriever.search(
                 query.searches[0], k=self.settings.retrieval_k, query_vector=vectors[0],
                 lexical=lexical, neighbours=NEIGHBOURS_OF,
                 also=list(zip(query.searches[1:], vectors[1:], strict=True)))

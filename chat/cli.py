@@ -52,10 +52,19 @@ def ingest(
     rebuild: Annotated[bool, typer.Option(help="Drop the index and embed everything again.")]
     = False,
     strict: Annotated[bool, typer.Option(help="Exit with status 3 if any file failed.")] = False,
+    allow_empty: Annotated[bool, typer.Option(help="Let a whole-corpus run remove every "
+                                              "indexed document (an empty corpus folder); "
+                                              "without it such a run exits with status 2.")]
+    = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print one summary object as the "
                                           "last line of stdout.")] = False,
 ) -> None:
-    """Index the corpus incrementally: only new or changed documents are embedded."""
+    """Index the corpus incrementally: only new or changed documents are embedded.
+
+    The store is checked against the manifest first; damaged index files are
+    rebuilt and old index folders removed (said on stdout). Symbolic links
+    leading out of the corpus are not followed and are listed as failed.
+    """
     from chat.store import StoreError
     from ingest.index import IngestError
     from ingest.index import ingest as run_ingest
@@ -65,9 +74,11 @@ def ingest(
     try:
         if bar is not None:
             with bar:
-                summary = run_ingest(settings, paths or None, rebuild=rebuild, progress=update)
+                summary = run_ingest(settings, paths or None, rebuild=rebuild, progress=update,
+                                     allow_empty=allow_empty)
         else:
-            summary = run_ingest(settings, paths or None, rebuild=rebuild)
+            summary = run_ingest(settings, paths or None, rebuild=rebuild,
+                                 allow_empty=allow_empty)
     except (IngestError, StoreError) as exc:
         _fail(str(exc), 2)
     if as_json:
@@ -79,6 +90,8 @@ def ingest(
             f"{summary.documents} documents, {summary.chunks} chunks, "
             f"{summary.embedded} embedded, {summary.seconds:.1f}s"
         )
+        for notice in summary.notices:
+            typer.echo(f"  {notice}")
         for failure in summary.failed:
             typer.echo(f"  failed: {failure.path}: {failure.error}", err=True)
     if strict and summary.failed:

@@ -78,5 +78,9 @@ class Settings(BaseSettings):
         return self.data_dir / "manifest.json"
 
     @property
+    def generation_path(self) -> Path:
+        return self.data_dir / "index.generation"
+
+    @property
     def lock_path(self) -> Path:
         return self.data_dir / "ingest.lock"

@@ -7,11 +7,19 @@ needs to know which of the two it got.
 from __future__ import annotations
 
 import contextlib
+import os
+import re
+import shutil
+import sqlite3
+import threading
+import uuid
+from pathlib import Path
 from urllib.parse import urlparse
 
 import chromadb
 from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
+from chromadb.api.shared_system_client import SharedSystemClient
 from chromadb.config import Settings as ChromaSettings
 
 from chat.config import Settings
@@ -20,6 +28,11 @@ from chat.embedder import CareerbotEmbeddingFunction
 
 class StoreError(RuntimeError):
     """The vector store cannot be reached or opened; the message names where."""
+
+
+# Chroma keeps one embedded "system" per path and process; creating two at once
+# on one path fails inside Chroma (KeyError on the path), so opening is serialised.
+_OPENING = threading.Lock()
 
 
 def _chroma_settings() -> ChromaSettings:
@@ -44,7 +57,8 @@ def client_for(settings: Settings) -> ClientAPI:
     path = settings.chroma_path
     try:
         path.mkdir(parents=True, exist_ok=True)
-        return chromadb.PersistentClient(path=str(path), settings=_chroma_settings())
+        with _OPENING:
+            return chromadb.PersistentClient(path=str(path), settings=_chroma_settings())
     except PermissionError as exc:
         raise StoreError(f"cannot write the index at {path}: permission denied") from exc
     except OSError as exc:
@@ -77,6 +91,62 @@ def drop_collection(settings: Settings, client: ClientAPI | None = None) -> None
     for name in (settings.collection, sentence_collection_name(settings)):
         with contextlib.suppress(Exception):  # NotFoundError or ValueError, by version
             client.delete_collection(name)
+
+
+def forget_client(settings: Settings) -> None:
+    """Make the next ``client_for`` read the embedded index from disk again.
+
+    Chroma caches one embedded system per path and process, and that system
+    keeps its vector index in memory: rows another process wrote since are
+    invisible to it ("Error finding id"). Clients already open keep the old
+    system until they are dropped, so an ingest running in this process is not
+    disturbed. (Uses Chroma's private cache: there is no public way.)
+    """
+    if not settings.chroma_url:
+        with _OPENING:
+            SharedSystemClient._identifier_to_system.pop(str(settings.chroma_path), None)
+
+
+def read_generation(settings: Settings) -> str:
+    """The index's generation stamp ("" if none yet): it changes whenever an
+    ingest has written to the store, so a running app knows to reopen it."""
+    try:
+        return settings.generation_path.read_text(encoding="utf-8").strip()
+    except OSError:
+        return ""
+
+
+def new_generation(settings: Settings) -> None:
+    """Stamp the index as changed (atomically: a reader never sees half a stamp)."""
+    path = settings.generation_path
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(uuid.uuid4().hex, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+_SEGMENT_DIR = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def remove_stale_folders(settings: Settings) -> list[Path]:
+    """Delete the vector-index folders of collections that no longer exist.
+
+    Chroma leaves a dropped collection's folder (named after its segment id)
+    on disk, so every rebuild used to leave a copy of the index behind. Only
+    folders that no segment in Chroma's catalogue names are removed; call this
+    under the ingest lock. Returns what was removed.
+    """
+    root = settings.chroma_path
+    catalogue = root / "chroma.sqlite3"
+    if settings.chroma_url or not catalogue.exists():
+        return []
+    with contextlib.closing(sqlite3.connect(catalogue.resolve().as_uri() + "?mode=ro",
+                                                  uri=True)) as db:
+        live = {row[0] for row in db.execute("SELECT id FROM segments")}
+    stale = [p for p in root.iterdir()
+             if p.is_dir() and _SEGMENT_DIR.fullmatch(p.name) and p.name not in live]
+    for path in stale:
+        shutil.rmtree(path, ignore_errors=True)
+    return stale
 
 
 PAGE = 5000

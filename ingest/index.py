@@ -4,7 +4,9 @@ The manifest (``data/manifest.json``) records, for every indexed document,
 the hash of its bytes and the ids of its chunks. It is written only after the
 store has committed, and on start the store is reconciled against it, so an
 ingest killed at any point is repaired by the next one: orphan chunks are
-deleted, half-written documents are indexed again.
+deleted, half-written documents are indexed again. A store whose files are
+damaged is rebuilt. Every write to the store renews the generation stamp
+(``data/index.generation``), which tells a running app to reopen the index.
 """
 
 from __future__ import annotations
@@ -21,7 +23,15 @@ import filelock
 
 from chat.config import Settings
 from chat.embedder import Embedder, get_embedder
-from chat.store import StoreError, client_for, drop_collection, get_all, open_collection
+from chat.store import (
+    StoreError,
+    client_for,
+    drop_collection,
+    get_all,
+    new_generation,
+    open_collection,
+    remove_stale_folders,
+)
 from ingest.chunking import chunk_document, split_sentences
 from ingest.loaders import SUPPORTED, doc_id_for, load_bytes, read_checked
 from ingest.types import Chunk, Document, LoadError
@@ -30,6 +40,7 @@ from ingest.types import Chunk, Document, LoadError
 # every document is then re-indexed once.
 PIPELINE_VERSION = "3"
 MANIFEST_VERSION = 1
+SAMPLE = 5  # stored vectors per collection read back to check the index files
 _SKIP_NAMES = {"README.md", "readme.md"}
 
 
@@ -56,6 +67,7 @@ class IngestSummary:
     chunks: int = 0
     embedded: int = 0
     repaired: int = 0
+    notices: list[str] = field(default_factory=list)  # repairs and rebuilds, for the operator
     seconds: float = 0.0
 
     def to_dict(self) -> dict:
@@ -77,20 +89,40 @@ def file_hash(data: bytes) -> str:
     return hashlib.sha256(PIPELINE_VERSION.encode() + b"\0" + data).hexdigest()
 
 
-def discover(paths: Iterable[Path]) -> list[Path]:
-    """Every supported file under ``paths``, sorted, skipping READMEs and dotfiles."""
+def discover(paths: Iterable[Path], root: Path) -> tuple[list[Path], list[Failure]]:
+    """Every supported file under ``paths``, sorted, skipping READMEs and dotfiles,
+    and the symbolic links (to files or folders) that lead out of ``root``.
+
+    Those links are never followed: a link to ``/etc/passwd`` or a secrets file
+    would otherwise be indexed and quoted in answers. They are returned as
+    failures so the operator sees each by name.
+    """
+    inside = root.resolve()
     found: set[Path] = set()
+    links: list[Failure] = []
     for path in paths:
-        if path.is_dir():
-            for p in path.rglob("*"):
-                rel = p.relative_to(path)
-                if any(part.startswith(".") for part in rel.parts):
+        if _leads_out(path, inside):
+            links.append(_link_failure(path))
+        elif path.is_dir():
+            for p in path.rglob("*"):  # does not descend into linked folders
+                if any(part.startswith(".") for part in p.relative_to(path).parts):
                     continue
-                if p.is_file() and p.suffix.lower() in SUPPORTED and p.name not in _SKIP_NAMES:
+                if _leads_out(p, inside):
+                    links.append(_link_failure(p))
+                elif p.is_file() and p.suffix.lower() in SUPPORTED and p.name not in _SKIP_NAMES:
                     found.add(p)
-        elif path.is_file() or not path.exists():
-            found.add(path)  # a missing path is reported as a failure, not ignored
-    return sorted(found)
+        else:
+            found.add(path)  # a file, or a missing path reported as a failure, not ignored
+    return sorted(found), sorted(links, key=lambda f: f.path)
+
+
+def _leads_out(path: Path, inside: Path) -> bool:
+    return path.is_symlink() and not path.resolve().is_relative_to(inside)
+
+
+def _link_failure(path: Path) -> Failure:
+    return Failure(str(path), f"symbolic link to {path.resolve()}, outside the corpus; "
+                              "not followed")
 
 
 class Manifest:
@@ -164,8 +196,18 @@ class Indexer:
             "pipeline": PIPELINE_VERSION,
         }
 
-    def run(self, paths: list[Path] | None = None, rebuild: bool = False) -> IngestSummary:
-        """Index ``paths`` (default: the whole corpus) and return what changed."""
+    def run(self, paths: list[Path] | None = None, rebuild: bool = False,
+            allow_empty: bool = False) -> IngestSummary:
+        """Index ``paths`` (default: the whole corpus) and return what changed.
+
+        A whole-corpus run that would remove every indexed document (an empty
+        or emptied corpus folder) refuses unless ``allow_empty``: losing the
+        index to a mistyped or unmounted folder is worse than an error.
+        """
+        corpus = self.settings.corpus_dir
+        if not paths and not corpus.is_dir():
+            what = "is not a directory" if corpus.exists() else "does not exist"
+            raise IngestError(f"corpus directory {corpus} {what}")
         data_dir = self.settings.data_dir
         try:
             data_dir.mkdir(parents=True, exist_ok=True)
@@ -180,27 +222,27 @@ class Indexer:
             raise IngestError(f"cannot write to data directory {data_dir}: "
                               f"{exc.strerror or exc}") from None
         try:
-            return self._run_locked(paths, rebuild)
+            return self._run_locked(paths, rebuild, allow_empty)
         except OSError as exc:  # disk full, permissions changed mid-run, ...
             where = exc.filename or data_dir
             raise IngestError(f"cannot write to {where}: {exc.strerror or exc}") from None
         finally:
             lock.release()
 
-    def _run_locked(self, paths: list[Path] | None, rebuild: bool) -> IngestSummary:
+    def _run_locked(self, paths: list[Path] | None, rebuild: bool,
+                    allow_empty: bool) -> IngestSummary:
         started = time.perf_counter()
         summary = IngestSummary()
+        full_scan = not paths
+        files, links = discover(paths or [self.settings.corpus_dir], self.settings.corpus_dir)
+        summary.failed += links
         client = client_for(self.settings)
         manifest, matches = Manifest.load(self.settings.manifest_path, self.config())
-        if rebuild or not matches:
-            drop_collection(self.settings, client)
-            manifest.documents = {}
-        self.collection = open_collection(self.settings, client)
-        self.sentences = open_collection(self.settings, client, sentences=True)
-        summary.repaired = self._reconcile(manifest)
+        if full_scan and not files and not allow_empty:
+            self._refuse_emptying(len(manifest.documents) or self._stored(client))
+        self._open_store(client, manifest, rebuild, matches, summary)
+        summary.repaired += self._reconcile(manifest)
 
-        full_scan = not paths
-        files = discover(paths or [self.settings.corpus_dir])
         seen: dict[str, str] = {}
         pending: list[_Pending] = []
         for i, path in enumerate(files):
@@ -215,32 +257,114 @@ class Indexer:
         self.progress("", len(files), len(files))
 
         if full_scan:
-            for doc_id in sorted(set(manifest.documents) - set(seen)):
-                self._delete_ids(manifest.documents[doc_id]["chunks"])
-                del manifest.documents[doc_id]
-                summary.removed += 1
+            self._remove_missing(manifest, set(seen), allow_empty, summary)
         manifest.save()
+        self._tidy(summary)
         summary.documents = len(manifest.documents)
         summary.chunks = self.collection.count()
         summary.seconds = time.perf_counter() - started
         return summary
 
+    def _refuse_emptying(self, indexed: int) -> None:
+        """Stop a run that would leave the index empty (see ``run``)."""
+        if indexed:
+            raise IngestError(
+                f"corpus directory {self.settings.corpus_dir} has no documents to index; "
+                f"this ingest would remove all {indexed} indexed documents. Add documents, "
+                "or ask for an empty index explicitly (careerbot ingest --allow-empty)")
+
+    def _stored(self, client) -> int:
+        """Chunks in the store, when the manifest cannot say (0 if unreadable)."""
+        try:
+            return open_collection(self.settings, client).count()
+        except Exception:
+            return 0
+
+    def _remove_missing(self, manifest: Manifest, seen: set[str], allow_empty: bool,
+                        summary: IngestSummary) -> None:
+        """Delete the documents no longer in the corpus, unless that is all of them."""
+        gone = sorted(set(manifest.documents) - seen)
+        if gone and len(gone) == len(manifest.documents) and not allow_empty:
+            self._refuse_emptying(len(gone))
+        for doc_id in gone:
+            self._delete_ids(manifest.documents[doc_id]["chunks"])
+            del manifest.documents[doc_id]
+            summary.removed += 1
+
+    def _open_store(self, client, manifest: Manifest, rebuild: bool, matches: bool,
+                    summary: IngestSummary) -> None:
+        """Open both collections, starting over when asked to, when the manifest
+        does not describe this configuration, or when the store's files are damaged."""
+        if rebuild or not matches:
+            if not rebuild:
+                summary.notices.append(
+                    f"{self.settings.manifest_path} was unreadable or made with another "
+                    "model, chunk size or pipeline: re-indexing everything")
+            self._start_over(client, manifest)
+        self.collection = open_collection(self.settings, client)
+        self.sentences = open_collection(self.settings, client, sentences=True)
+        problem = self._damage(manifest) if manifest.documents else None
+        if problem:
+            summary.notices.append(f"the index was damaged ({problem}): rebuilt it "
+                                   "from the corpus")
+            self._start_over(client, manifest)
+            self.collection = open_collection(self.settings, client)
+            self.sentences = open_collection(self.settings, client, sentences=True)
+
+    def _start_over(self, client, manifest: Manifest) -> None:
+        """Drop both collections; the new stamp sends running apps to the new ones."""
+        drop_collection(self.settings, client)
+        manifest.documents = {}
+        new_generation(self.settings)
+
+    def _damage(self, manifest: Manifest) -> str | None:
+        """What makes the store unreadable, or None.
+
+        A deleted or truncated vector-index file leaves Chroma's catalogue
+        intact, so counts may still work while every search fails; a few
+        stored vectors are therefore read back and searched for on both
+        collections. (Rows merely missing are the reconcile's job.)
+        """
+        ids = sorted(manifest.chunk_ids())
+        sample = ids[:: max(1, len(ids) // SAMPLE)][:SAMPLE]
+        for name, collection, wanted in (("chunks", self.collection, sample),
+                                         ("sentences", self.sentences,
+                                          [f"{cid}:0" for cid in sample])):
+            try:
+                _read_back(collection, wanted)
+            except Exception as exc:
+                return f"{name}: {type(exc).__name__}: {str(exc)[:160]}"
+        return None
+
+    def _tidy(self, summary: IngestSummary) -> None:
+        """Stamp a changed index and delete the folders of dropped collections."""
+        if summary.removed or summary.repaired:
+            new_generation(self.settings)
+        stale = remove_stale_folders(self.settings)
+        if stale:
+            summary.notices.append(f"removed {len(stale)} old index folders from "
+                                   f"{self.settings.chroma_path}")
+
     def _reconcile(self, manifest: Manifest) -> int:
         """Make store and manifest agree after a crash; returns how many fixes.
 
-        A document whose chunks are not all stored is dropped from the manifest
-        (and indexed again below); then anything the manifest does not know,
-        chunk or sentence, is deleted.
+        A document whose chunks, or their sentences, are not all stored is
+        dropped from the manifest (and indexed again below); then anything the
+        manifest does not know, chunk or sentence, is deleted.
         """
-        stored = set(get_all(self.collection, [])["ids"])
-        broken = [d for d, e in manifest.documents.items() if not set(e["chunks"]) <= stored]
+        chunk_rows = get_all(self.collection, ["metadatas"])
+        sentence_rows = get_all(self.sentences, ["metadatas"])
+        sentences = set(sentence_rows["ids"])
+        complete = {cid for cid, meta in zip(chunk_rows["ids"], chunk_rows["metadatas"],
+                                             strict=True)
+                    if all(f"{cid}:{i}" in sentences for i in range(int(meta.get("sentences", 0))))}
+        broken = [d for d, e in manifest.documents.items() if not set(e["chunks"]) <= complete]
         for doc_id in broken:
             del manifest.documents[doc_id]
         expected = manifest.chunk_ids()
-        orphans = sorted(stored - expected)
+        orphans = sorted(set(chunk_rows["ids"]) - expected)
         self._delete_ids(orphans)
-        sentence_meta = get_all(self.sentences, ["metadatas"])
-        stray = [sid for sid, meta in zip(sentence_meta["ids"], sentence_meta["metadatas"],
+        stray = [sid for sid, meta in zip(sentence_rows["ids"], sentence_rows["metadatas"],
                                           strict=True) if meta.get("chunk_id") not in expected]
         self._delete_batched(self.sentences, stray)
         if broken:
@@ -320,6 +444,7 @@ class Indexer:
             else:
                 summary.updated += 1
         manifest.save()
+        new_generation(self.settings)
 
     def _upsert(self, collection, ids, documents, metadatas, embeddings) -> None:
         step = self._batch_size()
@@ -347,12 +472,27 @@ class Indexer:
             collection.delete(ids=ids[i : i + step])
 
 
+def _read_back(collection, ids: list[str]) -> None:
+    """Fetch ``ids`` with their vectors and find each by its own vector; raise if
+    the index cannot (a missing file fails the read, a stale one the search).
+    Rows that are simply absent are not damage: the reconcile re-indexes them."""
+    got = collection.get(ids=ids, include=["embeddings"])
+    if not got["ids"]:
+        return
+    found = collection.query(query_embeddings=list(got["embeddings"]), n_results=1,
+                             include=["distances"])
+    if any(not d or d[0] > 1e-3 for d in found["distances"]):
+        raise StoreError("a stored vector is not found by searching for it")
+
+
 def ingest(
     settings: Settings,
     paths: list[Path] | None = None,
     rebuild: bool = False,
     embedder: Embedder | None = None,
     progress: Callable[[str, int, int], None] | None = None,
+    allow_empty: bool = False,
 ) -> IngestSummary:
     """Index the corpus (or ``paths``) incrementally; the one call the CLI and app use."""
-    return Indexer(settings, embedder=embedder, progress=progress).run(paths, rebuild)
+    return Indexer(settings, embedder=embedder, progress=progress).run(paths, rebuild,
+                                                                       allow_empty)
