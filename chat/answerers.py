@@ -148,7 +148,10 @@ def _readable_order(chosen: list[_Scored]) -> list[_Scored]:
 
 
 def _clean_sentence(text: str) -> str:
-    """Drop Markdown emphasis and link targets so the answer reads as prose."""
+    """Drop Markdown emphasis and link targets so the answer reads as prose; an
+    image becomes its alt text, or its address as text (never something to load)."""
+    text = re.sub(r"!\[([^\]]*)\]\(\s*<?([^)\s>]*)>?[^)]*\)",
+                  lambda m: m.group(1).strip() or m.group(2), text)
     text = re.sub(r"\[([^\]]+)\]\((?:https?://|/)[^)]*\)", r"\1", text)
     return text.replace("**", "").replace("__", "").strip()
 

@@ -162,14 +162,15 @@ class Chain:
         yield self._finish(ctx, draft, self.answerer.name)
 
     def _prepare(self, question: object, history: object) -> _Context | Answer:
-        guarded = guard(question)
+        guarded = guard(question, self.settings.question_chars)
         text = question if isinstance(question, str) else ""
         if not tokenize(drop_filler(guarded.text)):  # stopwords, filler or stripped instructions
             topics = self._safe_topics()
             return Answer(question=text, answer=EMPTY.format(topics="; ".join(topics)),
                           refused=True, topics=topics, notice=guarded.notice,
                           backend=self.answerer.name)
-        turns = normalise_history(history)
+        turns = normalise_history(history, self.settings.history_turns,
+                                  self.settings.history_chars)
         try:
             lexical = self.retriever.lexical()  # one snapshot of the index per question
             query = understand(guarded.text, turns, lexical.speller,

@@ -26,13 +26,24 @@ def looks_like_follow_up(question: str) -> bool:
     return len(words) <= 8 and bool(_PRONOUN.search(question)) and len(content) <= 3
 
 
-def normalise_history(history: object) -> list[dict[str, str]]:
-    """Keep only well-formed ``{"role", "content"}`` turns; anything else is dropped."""
-    if not isinstance(history, list):
+def normalise_history(history: object, turns: int = 6, chars: int = 2000
+                      ) -> list[dict[str, str]]:
+    """The last ``turns`` well-formed ``{"role", "content"}`` turns, each cut to
+    ``chars`` characters; anything else is dropped.
+
+    History comes from the visitor (the public ``/ask`` takes it as given), so it
+    is bounded before any work: one 5 MB turn used to be spell-checked, embedded
+    and searched whole (41 s of CPU) and echoed back in the answer's query. Only
+    the previous question and answer are ever read (``chat.query``), and only
+    their first words matter.
+    """
+    if not isinstance(history, list) or turns <= 0:
         return []
-    turns = []
-    for turn in history:
+    kept = []
+    for turn in reversed(history):
+        if len(kept) == turns:
+            break
         if isinstance(turn, dict) and turn.get("role") in ("user", "assistant") \
                 and isinstance(turn.get("content"), str):
-            turns.append({"role": turn["role"], "content": turn["content"]})
-    return turns
+            kept.append({"role": turn["role"], "content": turn["content"][:chars]})
+    return kept[::-1]

@@ -44,12 +44,25 @@ class Settings(BaseSettings):
     ingest_batch: int = Field(256, ge=1, description="Chunks embedded and committed "
                               "together; the manifest is saved after each batch.")
     max_file_mb: float = Field(20.0, gt=0, description="Files larger than this are skipped.")
+    question_chars: int = Field(2000, ge=100, description="Longest question used; the rest is "
+                                "cut with a notice. Votes store at most this much of it.")
+    history_turns: int = Field(6, ge=0, le=100, description="Most recent conversation turns "
+                               "(messages) read with a question; older ones are ignored.")
+    history_chars: int = Field(2000, ge=100, description="Longest text read from one turn of "
+                               "the history; the rest is ignored.")
     llm_base_url: str | None = Field(None, description="OpenAI-compatible endpoint.")
     llm_model: str | None = Field(None, description="Model name at that endpoint.")
     llm_api_key: str | None = Field(None, description="API key for that endpoint.")
     llm_timeout: float = Field(60.0, gt=0, description="Seconds to wait for the LLM.")
     llm_max_tokens: int = Field(400, ge=16, description="Longest generated answer.")
-    admin_token: str | None = Field(None, description="Unset means no admin tab.")
+    admin_token: str | None = Field(None, description="Unset means no admin tab and no "
+                                    "uploads at all.")
+    upload_mb: float = Field(10.0, gt=0, description="Largest admin upload; the web server "
+                             "refuses bigger files, and every upload without an admin token.")
+    admin_max_failures: int = Field(5, ge=1, description="Wrong admin tokens from one client "
+                                    "before it is locked out.")
+    admin_lockout_seconds: float = Field(60.0, gt=0, description="First lockout; it doubles "
+                                         "with each further wrong token, up to an hour.")
     concurrency: int = Field(4, ge=1, le=64, description="Answers computed at once.")
     queue_size: int = Field(64, ge=1, description="Questions waiting at most; more get "
                             "a busy message.")

@@ -164,7 +164,7 @@ def _load_html(data: bytes, path: Path, root: Path | None) -> Document:
 
 def _load_pdf(data: bytes, path: Path, root: Path | None) -> Document:
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import PyPdfError
 
     if not data.startswith(b"%PDF"):
         raise LoadError("not a PDF (no %PDF header)")
@@ -175,7 +175,9 @@ def _load_pdf(data: bytes, path: Path, root: Path | None) -> Document:
         pages = [page.extract_text() or "" for page in reader.pages]
     except LoadError:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
+    except (PyPdfError, ValueError, KeyError, TypeError, OSError, RecursionError) as exc:
+        # PyPdfError includes LimitReachedError: streams that inflate past pypdf's
+        # limits (a 195 KB file that unpacks to 200 MB) are refused, not fatal
         raise LoadError(f"PDF could not be read ({type(exc).__name__}: {exc})") from None
     text = "\n\n".join(p.strip() for p in pages if p.strip())
     if not text.strip():

@@ -3,12 +3,17 @@
 The file name is reduced to a plain, safe base name; the content is checked
 by actually loading it (the same loaders the indexer uses), so a PDF that is
 not a PDF, or binary junk called ``.md``, is refused before it is written;
-nothing is ever written outside ``corpus/uploads``.
+nothing is ever written outside ``corpus/uploads``, and nothing already there
+is replaced: a second ``notes.md`` is refused with a message saying so (the
+operator renames it to keep both, or deletes the old file to replace it), since
+a silent overwrite loses a document nobody chose to lose.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import secrets
 import unicodedata
 from pathlib import Path
 
@@ -50,12 +55,24 @@ def save_upload(data: bytes, name: str, corpus_dir: Path, max_bytes: int) -> Pat
     target = (folder / filename).resolve()
     if target.parent != folder:  # belt and braces: safe_name already forbids this
         raise UploadError(f"{name!r} would be written outside the upload folder")
+    if target.exists():
+        raise UploadError(_taken(name, filename))
     try:
         load_bytes(data, target, root=corpus_dir)
     except LoadError as exc:
         raise UploadError(f"{name!r}: {exc}") from None
     folder.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.part")
+    tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.part")
     tmp.write_bytes(data)
-    tmp.replace(target)
+    try:
+        os.link(tmp, target)  # atomic, and fails if the name is taken: never overwrites
+    except FileExistsError:
+        raise UploadError(_taken(name, filename)) from None
+    finally:
+        tmp.unlink(missing_ok=True)
     return target
+
+
+def _taken(name: str, filename: str) -> str:
+    return (f"{name!r}: {UPLOAD_DIR}/{filename} already exists and was not replaced; "
+            f"rename the file to keep both, or delete {UPLOAD_DIR}/{filename} to replace it")
