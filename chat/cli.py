@@ -163,7 +163,8 @@ def ask(
     as_json: Annotated[bool, typer.Option("--json", help="Print one answer object.")] = False,
     jsonl: Annotated[bool, typer.Option("--jsonl", help="Batch: read JSON lines "
                      '({"question", "id"?, "history"?}) from stdin, write one answer per line '
-                     "in the same order.")] = False,
+                     "in the same order. Only the last CAREERBOT_HISTORY_TURNS turns of a "
+                     "history are read, CAREERBOT_HISTORY_CHARS characters each.")] = False,
 ) -> None:
     """Answer one question from the corpus, with numbered citations."""
     settings = _settings()
