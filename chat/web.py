@@ -54,6 +54,8 @@ CSS = """
 #question-count.over { color: #b42318; font-weight: 600; }
 #chat .answer-text { margin-bottom: 6px; }
 #chat a.cite { text-decoration: none; font-weight: 600; padding: 0 2px; }
+.sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden;
+  clip: rect(0 0 0 0); white-space: nowrap; }
 .chips { display: flex; flex-wrap: wrap; gap: 6px; margin-top: 8px; }
 .chip { border: 1px solid var(--border-color-primary); border-radius: 16px; max-width: 100%; }
 .chip[open] { flex-basis: 100%; border-radius: 8px; }
@@ -79,6 +81,10 @@ footer, .nav-holder { display: none !important; }
   #suggestions button { min-height: 44px; }
 }
 """
+
+# The visible "[n]" of a citation, with empty alternative text (see answer_html).
+CSS += "".join(f'#chat a.cite.n{n}::before {{ content: "[{n}]"; content: "[{n}]" / ""; }}\n'
+               for n in range(1, 100))
 
 # Runs in the visitor's page (no remote script). Clicking [n] opens its card
 # and scrolls only the chat's own scroll box, never the page, so the question
@@ -159,7 +165,9 @@ def answer_html(answer: Answer | dict, key: str = "a") -> str:
 
     ``key`` makes card ids unique per answer: every answer has a card 1.
     Each ``[n]`` is named "source n: title" for screen readers, which
-    otherwise read out the link's brackets.
+    otherwise read out the link's brackets: Gradio's sanitiser drops
+    ``aria-label`` and ``data-*``, so the name is visually hidden text and
+    the visible "[n]" is drawn by CSS (class ``n<n>``) with empty alternative text.
     """
     a = _as_dict(answer)
     titles = {c.get("n"): str(c.get("title", "")) for c in a.get("citations", [])}
@@ -167,7 +175,8 @@ def answer_html(answer: Answer | dict, key: str = "a") -> str:
     def cite(m: re.Match) -> str:
         n = int(m.group(1))
         label = html.escape(f"source {n}: {titles.get(n, '')}".rstrip(": "))
-        return f"<a class='cite' href='#src-{key}-{n}' aria-label='{label}'>[{n}]</a>"
+        return (f"<a class='cite n{n}' href='#src-{key}-{n}' title='{label}'>"
+                f"<span class='sr-only'>{label}</span></a>")
 
     text = re.sub(r"\[(\d{1,3})\]", cite, plain_html(str(a.get("answer", ""))))
     if a.get("notice"):

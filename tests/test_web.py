@@ -164,8 +164,8 @@ def test_answer_shows_numbered_chips_that_open_to_quoted_cards(open_page, indexe
     last = page.locator("#chat .bot").last
     chips = last.locator("details.chip")
     assert chips.count() >= 1 and chips.first.locator("summary").inner_text().startswith("1")
-    cite = last.locator("a.cite").first
-    assert cite.get_attribute("aria-label").startswith("source 1: ")
+    cite = last.get_by_role("link", name="source 1: ").first  # its accessible name
+    assert cite.inner_text() == "source 1: " + chips.first.locator("summary").inner_text()[1:]
     scroll = page.evaluate("() => scrollY")
     cite.click()                                    # [1] opens its card in the chat box
     card = last.locator("details.chip").first

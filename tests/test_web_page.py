@@ -18,7 +18,8 @@ ANSWER = {"question": "q?", "answer": "Find one [1]. Ask often [2].", "refused":
 
 def test_citations_are_named_and_link_to_this_answers_own_cards():
     page = answer_html(ANSWER, "k1")
-    assert "aria-label='source 1: Mentors &lt;b&gt;'" in page and "href='#src-k1-1'" in page
+    assert "<span class='sr-only'>source 1: Mentors &lt;b&gt;</span>" in page
+    assert "href='#src-k1-1'" in page
     assert "id='src-k1-1'" in page and "id='src-k1-2'" in page
     assert "##" not in page and "<strong>Finding a mentor</strong>" in page
     assert "<mark>Find one.</mark>" in page and "javascript:" not in page
