@@ -114,7 +114,8 @@ SCRIPT = """
     card.open = true;
     const s = card.querySelector('summary');
     if (s) s.focus({preventScroll: true});
-    requestAnimationFrame(() => reveal(card));
+    // again once the chat has settled: it scrolls itself to the bottom when it grows
+    for (const ms of [0, 150, 400]) setTimeout(() => reveal(card), ms);
   }, true);
   const count = () => {
     const t = document.querySelector('#question textarea');
@@ -578,7 +579,7 @@ def _wire(handlers: ChatHandlers, chatbot: gr.Chatbot, question: gr.Textbox, sen
 
 
 def _admin_page(settings: Settings, chain: Chain) -> None:
-    gr.Markdown(f"# {TITLE} admin")
+    gr.Markdown(f"# {TITLE} admin", elem_id="admin-page")
     if not settings.admin_token:
         gr.Markdown("The admin page is off: set `CAREERBOT_ADMIN_TOKEN` to turn it on.")
         return
