@@ -117,7 +117,7 @@ class Chain:
         self._generation = generation
 
     def topics(self, limit: int = 5) -> list[str]:
-        """What the corpus covers, for refusals: essay titles, the longest first."""
+        """What the corpus covers, for refusals: essays and resources."""
         return self.retriever.lexical().topics(limit)
 
     def _safe_topics(self) -> list[str]:

@@ -66,6 +66,8 @@ class Settings(BaseSettings):
     concurrency: int = Field(4, ge=1, le=64, description="Answers computed at once.")
     queue_size: int = Field(64, ge=1, description="Questions waiting at most; more get "
                             "a busy message.")
+    reveal_seconds: float = Field(0.0, ge=0, le=2, description="Pause between the sentences "
+                                  "of an answer as the web chat reveals them (0: none).")
     host: str = Field("127.0.0.1", description="Web chat address.")
     port: int = Field(7860, description="Web chat port.")
 

@@ -9,6 +9,7 @@ about the visitor: no IP address, no user agent, no session id.
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections import Counter
 from datetime import UTC, datetime
@@ -21,11 +22,10 @@ def feedback_path(data_dir: Path) -> Path:
     return data_dir / "feedback.jsonl"
 
 
-def record(data_dir: Path, answer: dict, vote: str, max_chars: int = 2000) -> dict:
-    """Append one vote ('up' or 'down') for an answer object (``Answer.to_dict()``)."""
+def _entry(answer: dict, vote: str, max_chars: int) -> dict:
     if vote not in ("up", "down"):
         raise ValueError(f"vote must be 'up' or 'down', not {vote!r}")
-    entry = {
+    return {
         "time": datetime.now(UTC).isoformat(timespec="seconds"),
         "vote": vote,
         "question": str(answer.get("question") or "")[:max_chars],
@@ -34,11 +34,47 @@ def record(data_dir: Path, answer: dict, vote: str, max_chars: int = 2000) -> di
         "citations": [{"n": c.get("n"), "doc_id": c.get("doc_id"), "heading": c.get("heading")}
                       for c in answer.get("citations", [])],
     }
+
+
+def record(data_dir: Path, answer: dict, vote: str, max_chars: int = 2000) -> dict:
+    """Append one vote ('up' or 'down') for an answer object (``Answer.to_dict()``)."""
+    entry = _entry(answer, vote, max_chars)
     path = feedback_path(data_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
     with _LOCK, path.open("a", encoding="utf-8") as out:
         out.write(json.dumps(entry, ensure_ascii=False) + "\n")
     return entry
+
+
+def replace_vote(data_dir: Path, answer_id: str, answer: dict, vote: str | None,
+                 max_chars: int = 2000) -> dict | None:
+    """The one vote for an answer: a changed vote replaces the earlier one, and
+    ``None`` (a vote taken back) removes it.
+
+    Liking and then disliking one answer used to store two votes, so the
+    summaries counted it twice. ``answer_id`` is random per answer (it names no
+    visitor or session). The file is rewritten, which is fine at the size a
+    human-voted log reaches.
+    """
+    entry = None if vote is None else {**_entry(answer, vote, max_chars), "answer_id": answer_id}
+    path = feedback_path(data_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with _LOCK:
+        lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+        kept = [line for line in lines if _answer_id(line) != answer_id]
+        if entry is not None:
+            kept.append(json.dumps(entry, ensure_ascii=False))
+        tmp = path.with_suffix(".jsonl.tmp")
+        tmp.write_text("".join(line + "\n" for line in kept), encoding="utf-8")
+        os.replace(tmp, path)
+    return entry
+
+
+def _answer_id(line: str) -> str | None:
+    try:
+        return json.loads(line).get("answer_id")
+    except (ValueError, AttributeError):
+        return None
 
 
 def load(data_dir: Path) -> list[dict]:

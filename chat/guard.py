@@ -114,14 +114,23 @@ def guard(question: object, max_chars: int = MAX_CHARS) -> Guarded:
     text = question if isinstance(question, str) else ("" if question is None else str(question))
     notice = None
     if len(text) > max_chars:  # cut first: every later step is linear in the length
-        text = text[:max_chars]
-        notice = f"Your question was long, so only its first {max_chars} characters were used."
+        text = _tail(text, max_chars)
+        notice = (f"Your message was long, so only its last {len(text)} characters (where "
+                  "the question usually is) were used.")
     text = unicodedata.normalize("NFC", text)
     text = "".join(ch if ch in "\n\t" or unicodedata.category(ch)[0] != "C" else " "
                    for ch in text)
     stripped, injection = _strip_instructions(_TAG.sub(" ", text))
     text = re.sub(r"\s+", " ", stripped).strip(" .,;:-")
     return Guarded(text=text, notice=notice, injection=injection)
+
+
+def _tail(text: str, max_chars: int) -> str:
+    """The last ``max_chars`` characters, from a word start: a long message
+    tells its story first and asks last, so keeping the start lost the question."""
+    tail = text[-max_chars:]
+    cut = re.search(r"\s", tail[:200])
+    return tail[cut.end():] if cut and not text[-max_chars - 1].isspace() else tail
 
 
 def _strip_instructions(text: str) -> tuple[str, bool]:

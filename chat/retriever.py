@@ -83,10 +83,13 @@ class _Lexical:
         return math.log((len(self.ids) + 1) / (self.df.get(term, 0) + 0.5))
 
     def topics(self, limit: int = 5) -> list[str]:
-        """What the corpus covers, for refusals: essay titles, the longest first."""
-        ordered = [t for t, k, _ in self.titles if k == "essay"] + [
-            t for t, k, _ in self.titles if k != "essay"]
-        return ordered[:limit]
+        """What the corpus covers, for refusals: essays and resources both, each
+        kind longest first. Essays alone hid the resources (courses, programmes,
+        sites) from a visitor told what else to ask about."""
+        essays = [t for t, k, _ in self.titles if k == "essay"]
+        others = [t for t, k, _ in self.titles if k != "essay"]
+        take = min(len(essays), max(limit - len(others), (limit + 1) // 2))
+        return (essays[:take] + others)[:limit]
 
 
 def _store_errors(fn):

@@ -1,4 +1,5 @@
-"""The Gradio web chat: streamed answers, source cards, feedback, admin upload.
+"""The Gradio web chat: streamed answers with their source chips, a pinned
+question box, the conversation kept in the browser, feedback; admin at /admin.
 
 Everything shown is built here from ``Answer`` objects, and every piece of
 text that came from a visitor or a document is HTML-escaped before it reaches
@@ -13,6 +14,7 @@ import math
 import re
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -21,7 +23,7 @@ import gradio as gr
 from chat.chain import Chain
 from chat.condense import normalise_history
 from chat.config import Settings
-from chat.feedback import record
+from chat.feedback import replace_vote
 from chat.types import Answer
 
 TITLE = "careerbot"
@@ -37,18 +39,96 @@ STARTERS = [
     "I feel like an impostor in AI. Is that normal?",
 ]
 
+MAX_TURNS = 50  # conversation turns kept in the visitor's browser
+MAX_KEPT_CHARS = 20_000  # of one question, as shown again after a reload
+
 CSS = """
-.source-card { border: 1px solid var(--border-color-primary); border-radius: 8px;
-  padding: 10px 12px; margin-bottom: 10px; }
-.source-card:target { outline: 3px solid var(--color-accent); }
-.source-n { font-weight: 700; margin-right: 4px; }
-.source-heading { color: var(--body-text-color-subdued); font-size: 0.9em; }
+:root { --composer-h: 150px; }
+.gradio-container { padding-bottom: calc(var(--composer-h) + 16px) !important;
+  overflow: visible !important; }
+#composer { position: fixed; left: 0; right: 0; bottom: 0; z-index: 100; margin: 0;
+  padding: 8px max(12px, calc((100vw - 1180px) / 2)) 10px;
+  background: var(--background-fill-primary); border-top: 1px solid var(--border-color-primary);
+  box-shadow: 0 -2px 8px rgba(0, 0, 0, 0.06); }
+#question-count { font-size: 0.85em; color: var(--body-text-color-subdued); min-height: 1.2em; }
+#question-count.over { color: #b42318; font-weight: 600; }
+#chat .answer-text { margin-bottom: 6px; }
+#chat a.cite { text-decoration: none; font-weight: 600; padding: 0 2px; }
+.sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden;
+  clip: rect(0 0 0 0); white-space: nowrap; }
+.chips { display: flex; flex-wrap: wrap; gap: 6px; margin-top: 8px; }
+.chip { border: 1px solid var(--border-color-primary); border-radius: 16px; max-width: 100%; }
+.chip[open] { flex-basis: 100%; border-radius: 8px; }
+.chip summary { cursor: pointer; padding: 4px 10px; list-style: none; white-space: nowrap;
+  overflow: hidden; text-overflow: ellipsis; max-width: 22em; }
+.chip[open] summary { max-width: none; white-space: normal; font-weight: 600; }
+.chip summary::-webkit-details-marker { display: none; }
+.chip-n { font-weight: 700; margin-right: 4px; }
+.source-card { padding: 4px 12px 10px; }
+.source-card:target, .chip:focus-within { outline: 2px solid var(--color-accent); }
+.source-heading { color: var(--body-text-color-subdued); font-size: 0.9em; font-weight: 600; }
 .source-card mark { background: #fff3a3; color: inherit; padding: 0 1px; }
-.source-card details p { white-space: pre-wrap; margin: 6px 0; }
+.source-card .passage { white-space: pre-wrap; margin: 6px 0; }
 .source-meta { font-size: 0.85em; color: var(--body-text-color-subdued); }
-.refusal-topics li { margin: 2px 0; }
-#sources-panel { max-height: 640px; overflow-y: auto; }
-footer { display: none !important; }
+footer, .nav-holder { display: none !important; }
+@media (max-width: 640px) {
+  :root { --composer-h: 170px; }
+  #chat a.cite { display: inline-flex; align-items: center; justify-content: center;
+    min-width: 44px; min-height: 44px; vertical-align: middle; }
+  .chip summary { min-height: 44px; display: flex; align-items: center; }
+  #chat button { min-width: 44px; min-height: 44px; }
+  #composer button { min-height: 44px; }
+  #suggestions button { min-height: 44px; }
+}
+"""
+
+# The visible "[n]" of a citation, with empty alternative text (see answer_html).
+CSS += "".join(f'#chat a.cite.n{n}::before {{ content: "[{n}]"; content: "[{n}]" / ""; }}\n'
+               for n in range(1, 100))
+
+# Runs in the visitor's page (no remote script). Clicking [n] opens its card
+# and scrolls only the chat's own scroll box, never the page, so the question
+# box stays where it is; the counter shows the length limit while typing.
+SCRIPT = """
+(() => {
+  const box = el => {
+    for (let b = el.parentElement; b && b !== document.body; b = b.parentElement) {
+      const o = getComputedStyle(b).overflowY;
+      if ((o === 'auto' || o === 'scroll') && b.scrollHeight > b.clientHeight) return b;
+    }
+    return null;
+  };
+  const reveal = card => {
+    const b = box(card);
+    if (!b) return;
+    const r = card.getBoundingClientRect(), c = b.getBoundingClientRect();
+    if (r.top < c.top || r.bottom > c.bottom) b.scrollTop += r.top - c.top - 8;
+  };
+  document.addEventListener('click', e => {
+    const a = e.target.closest ? e.target.closest('a.cite') : null;
+    if (!a) return;
+    const card = document.getElementById((a.getAttribute('href') || '').slice(1));
+    if (!card) return;
+    e.preventDefault();
+    e.stopPropagation();
+    card.open = true;
+    const s = card.querySelector('summary');
+    if (s) s.focus({preventScroll: true});
+    // again once the chat has settled: it scrolls itself to the bottom when it grows
+    for (const ms of [0, 150, 400]) setTimeout(() => reveal(card), ms);
+  }, true);
+  const count = () => {
+    const t = document.querySelector('#question textarea');
+    const out = document.getElementById('question-count');
+    if (!t || !out) return;
+    const n = t.value.length;
+    out.textContent = !n ? '' : n <= LIMIT ? `${n} / ${LIMIT} characters` :
+      `${n} / ${LIMIT} characters: only the last ${LIMIT} (where your question is) are read`;
+    out.classList.toggle('over', n > LIMIT);
+  };
+  document.addEventListener('input', count, true);
+  setInterval(count, 500);
+})();
 """
 
 
@@ -76,12 +156,55 @@ def plain_html(text: str) -> str:
     return html.escape(text, quote=False).replace("\n", "<br>")
 
 
-def answer_html(answer: Answer) -> str:
-    """The answer for the chat bubble: inert text, ``[n]`` linked to its source card."""
-    text = re.sub(r"\[(\d{1,3})\]", r"<a href='#src-\1'>[\1]</a>", plain_html(answer.answer))
-    if answer.notice:
-        text += f"<br><br><em>{plain_html(answer.notice)}</em>"
-    return text
+def _as_dict(answer: Answer | dict) -> dict:
+    return answer.to_dict() if isinstance(answer, Answer) else answer
+
+
+def answer_html(answer: Answer | dict, key: str = "a") -> str:
+    """The chat bubble: inert text with each ``[n]`` linked to its card, then the
+    numbered source chips that open into those cards.
+
+    ``key`` makes card ids unique per answer: every answer has a card 1.
+    Each ``[n]`` is named "source n: title" for screen readers, which
+    otherwise read out the link's brackets: Gradio's sanitiser drops
+    ``aria-label`` and ``data-*``, so the name is visually hidden text and
+    the visible "[n]" is drawn by CSS (class ``n<n>``) with empty alternative text.
+    """
+    a = _as_dict(answer)
+    titles = {c.get("n"): str(c.get("title", "")) for c in a.get("citations", [])}
+
+    def cite(m: re.Match) -> str:
+        n = int(m.group(1))
+        label = html.escape(f"source {n}: {titles.get(n, '')}".rstrip(": "))
+        return (f"<a class='cite n{n}' href='#src-{key}-{n}' title='{label}'>"
+                f"<span class='sr-only'>{label}</span></a>")
+
+    text = re.sub(r"\[(\d{1,3})\]", cite, plain_html(str(a.get("answer", ""))))
+    if a.get("notice"):
+        text += f"<br><br><em>{plain_html(str(a['notice']))}</em>"
+    chips = "".join(_chip(c, key) for c in a.get("citations", []))
+    chips = f"<div class='chips' role='group' aria-label='Sources'>{chips}</div>" if chips else ""
+    return f"<div class='answer-text'>{text}</div>{chips}"
+
+
+def _chip(c: dict, key: str) -> str:
+    """One source: a numbered chip that opens into the card with the quote marked."""
+    n, title = c.get("n"), html.escape(str(c.get("title", "")))
+    url = _safe_url(str(c.get("url", "")))
+    link = _link(url, "Open the original") + " · " if url else ""
+    heading = _heading(str(c.get("heading") or ""))
+    heading = f"<div class='source-heading'>{heading}</div>" if heading else ""
+    return (f"<details class='chip' id='src-{key}-{n}'>"
+            f"<summary aria-label='source {n}: {title}'><span class='chip-n'>{n}</span>{title}"
+            f"</summary><div class='source-card'>{heading}"
+            f"<div class='passage'>{_highlight(str(c.get('text', '')), str(c.get('quote', '')))}"
+            f"</div><div class='source-meta'>{link}<code>"
+            f"{html.escape(str(c.get('source', '')))}</code></div></div></details>")
+
+
+def _heading(heading: str) -> str:
+    """A chunk heading as words: "## Finding a mentor" showed its Markdown marks."""
+    return html.escape(re.sub(r"(^|\s)#{1,6}\s+", r"\1", heading).strip())
 
 
 def inert_markdown(text: str) -> str:
@@ -94,7 +217,8 @@ def inert_markdown(text: str) -> str:
 
 
 def _highlight(passage: str, quote: str) -> str:
-    """Escape the passage and mark the quoted sentences inside it."""
+    """Escape the passage, mark the quoted sentences inside it, and show its
+    Markdown heading lines as bold text rather than "## " marks."""
     spans = []
     for sentence in re.split(r"(?<=[.!?])\s+", quote.strip()):
         start = passage.find(sentence) if sentence else -1
@@ -108,31 +232,7 @@ def _highlight(passage: str, quote: str) -> str:
                 "</mark>"]
         pos = end
     out.append(html.escape(passage[pos:]))
-    return "".join(out)
-
-
-def sources_html(answer: Answer | None) -> str:
-    """The sources panel: one card per citation, or the topics after a refusal."""
-    if answer is None:
-        return ("<div class='sources-empty'><h3>Sources</h3><p>Ask a question: the passages "
-                "behind each answer appear here, numbered like the [n] in the answer.</p></div>")
-    if answer.refused:
-        items = "".join(f"<li>{html.escape(t)}</li>" for t in answer.topics)
-        topics = (f"<p>The corpus covers:</p><ul class='refusal-topics'>{items}</ul>"
-                  if items else "")
-        return f"<div class='sources-refusal'><h3>No sources for this one</h3>{topics}</div>"
-    cards = []
-    for c in answer.citations:
-        url = _safe_url(c.url)
-        link = _link(url, "Open the original") + " · " if url else ""
-        heading = f"<div class='source-heading'>{html.escape(c.heading)}</div>" if c.heading else ""
-        cards.append(
-            f"<div class='source-card' id='src-{c.n}'>"
-            f"<div><span class='source-n'>[{c.n}]</span><b>{html.escape(c.title)}</b></div>"
-            f"{heading}<details open><summary>Passage</summary>"
-            f"<p>{_highlight(c.text, c.quote)}</p></details>"
-            f"<div class='source-meta'>{link}<code>{html.escape(c.source)}</code></div></div>")
-    return "<div class='sources-list'><h3>Sources</h3>" + "".join(cards) + "</div>"
+    return re.sub(r"(?m)^#{1,6}[ \t]+(.*)$", r"<strong>\1</strong>", "".join(out))
 
 
 def corpus_list_html(chain: Chain) -> str:
@@ -153,10 +253,40 @@ def corpus_list_html(chain: Chain) -> str:
     return "<ul>" + "".join(rows) + "</ul>"
 
 
-def suggestions_for(answer: Answer | None) -> list[list[str]]:
-    if answer is not None and answer.refused and answer.topics:
-        return [[f"What does “{t}” say?"] for t in answer.topics]
-    return [[q] for q in STARTERS]
+# --- the conversation --------------------------------------------------------
+# A turn is {"id", "question", "answer": Answer.to_dict(), "vote"}; the list of
+# turns lives in the visitor's browser (BrowserState) and everything shown, the
+# history read with a follow-up and the votes are derived from it, so "New
+# chat" (or the trash icon) clearing it clears all of them together.
+
+def valid_turns(turns: object) -> list[dict]:
+    """The turns that have the expected shape (browser storage is the visitor's)."""
+    if not isinstance(turns, list):
+        return []
+    return [t for t in turns if isinstance(t, dict) and isinstance(t.get("question"), str)
+            and isinstance(t.get("answer"), dict) and isinstance(t.get("id"), str)][-MAX_TURNS:]
+
+
+def chat_from(turns: list[dict]) -> list[dict]:
+    """The chat bubbles of the stored turns."""
+    chat = []
+    for t in turns:
+        chat += [{"role": "user", "content": plain_html(t["question"])},
+                 {"role": "assistant", "content": answer_html(t["answer"], t["id"])}]
+    return chat
+
+
+def _feedback_value(turns: list[dict]) -> list[str | None]:
+    return [t.get("vote") if t.get("vote") in ("Like", "Dislike") else None for t in turns]
+
+
+def _vote(liked: object) -> str | None:
+    """Gradio sends True/False (or the option's name) for a vote, "" when one is taken back."""
+    if liked is True or liked == "Like":
+        return "Like"
+    if liked is False or liked == "Dislike":
+        return "Dislike"
+    return None
 
 
 # --- handlers ----------------------------------------------------------------
@@ -168,49 +298,74 @@ class ChatHandlers:
         self.settings = settings
         self.chain = chain
 
-    def respond(self, message: str, chat: list, history: list, answers: dict
-                ) -> Iterator[tuple]:
-        """Stream one answer into the chat, then show its sources."""
-        message = message or ""
-        if not message.strip():
-            yield chat, "", gr.skip(), history, answers, gr.skip()
+    def history(self, turns: list[dict]) -> list[dict]:
+        """What a follow-up is read with: no more than the chain would read."""
+        messages = []
+        for t in turns:
+            messages += [{"role": "user", "content": t["question"]},
+                         {"role": "assistant", "content": str(t["answer"].get("answer", ""))}]
+        return normalise_history(messages, self.settings.history_turns,
+                                 self.settings.history_chars)
+
+    @staticmethod
+    def take(message: str) -> tuple[str, str]:
+        """Move the question out of the box at once: the answer's updates then
+        never write to the box, so what the visitor types meanwhile is kept."""
+        return "", message or ""
+
+    def respond(self, message: str, turns: list) -> Iterator[tuple]:
+        """Stream one answer into the chat; the stored turns change only at the end."""
+        turns = valid_turns(turns)
+        if not (message or "").strip():
+            yield gr.skip(), gr.skip()
             return
-        chat = [*chat, {"role": "user", "content": plain_html(message)},
+        chat = [*chat_from(turns), {"role": "user", "content": plain_html(message)},
                 {"role": "assistant", "content": "…"}]
-        yield chat, "", gr.skip(), history, answers, gr.skip()
+        yield chat, gr.skip()
         final = None
-        for update in self.chain.stream(message, history):
+        for update in self.chain.stream(message, self.history(turns)):
             final = update
             if update.partial:
                 chat[-1] = {"role": "assistant", "content": plain_html(update.answer)}
-                yield chat, "", gr.skip(), history, answers, gr.skip()
+                yield chat, gr.skip()
         pieces = re.split(r"(?<=\])\s+", final.answer) if not final.refused else [final.answer]
         shown = ""
         # an extractive answer arrives whole: show it sentence by sentence
         for piece in pieces[:-1]:
             shown += piece + " "
             chat[-1] = {"role": "assistant", "content": plain_html(shown)}
-            yield chat, "", gr.skip(), history, answers, gr.skip()
-        chat[-1] = {"role": "assistant", "content": answer_html(final)}
-        answers = {**answers, str(len(chat) - 1): final.to_dict()}
-        history = normalise_history(  # the session keeps no more than a question reads
-            [*history, {"role": "user", "content": message},
-             {"role": "assistant", "content": final.answer}],
-            self.settings.history_turns, self.settings.history_chars)
-        yield (chat, "", sources_html(final), history, answers,
-               gr.Dataset(samples=suggestions_for(final)))
+            yield chat, gr.skip()
+            if self.settings.reveal_seconds:
+                time.sleep(self.settings.reveal_seconds)
+        turn = {"id": uuid.uuid4().hex[:12], "question": message[-MAX_KEPT_CHARS:],
+                "answer": final.to_dict(), "vote": None}
+        turns = [*turns, turn][-MAX_TURNS:]
+        chat[-1] = {"role": "assistant", "content": answer_html(final, turn["id"])}
+        yield gr.Chatbot(value=chat_from(turns), feedback_value=_feedback_value(turns)), turns
 
-    def clear(self):
-        return [], "", sources_html(None), [], {}, gr.Dataset(samples=suggestions_for(None))
+    @staticmethod
+    def restore(turns: list) -> gr.Chatbot:
+        """The conversation as it was before the reload."""
+        turns = valid_turns(turns)
+        return gr.Chatbot(value=chat_from(turns), feedback_value=_feedback_value(turns))
 
-    def like(self, answers: dict, data: gr.LikeData) -> None:
-        """Store a thumbs up/down for the answer that was voted on (nothing about the voter)."""
+    @staticmethod
+    def clear() -> tuple:
+        """Chat, its sources and the history read with follow-ups, all at once."""
+        return [], [], ""
+
+    def like(self, turns: list, data: gr.LikeData) -> list:
+        """One vote per answer: a changed vote replaces the stored one, a vote
+        taken back removes it (nothing about the voter is stored)."""
+        turns = valid_turns(turns)
         index = data.index[0] if isinstance(data.index, list | tuple) else data.index
-        answer = answers.get(str(index))
-        if answer is None or data.liked is None:
-            return
-        vote = "up" if data.liked is True or data.liked == "Like" else "down"
-        record(self.settings.data_dir, answer, vote, self.settings.question_chars)
+        if not isinstance(index, int) or not 0 <= index // 2 < len(turns):
+            return gr.skip()
+        turn, vote = turns[index // 2], _vote(data.liked)
+        replace_vote(self.settings.data_dir, turn["id"], turn["answer"],
+                     {"Like": "up", "Dislike": "down"}.get(vote or ""),
+                     self.settings.question_chars)
+        return [*turns[:index // 2], {**turn, "vote": vote}, *turns[index // 2 + 1:]]
 
     def api_ask(self, question: str, history: list | None = None) -> dict:
         """One answer object, the same as `careerbot ask --json`."""
@@ -363,66 +518,83 @@ class AdminHandlers:
 # --- layout ------------------------------------------------------------------
 
 def build_app(settings: Settings, chain: Chain | None = None) -> gr.Blocks:
-    """The whole page. ``chain`` may be passed in so tests and the CLI share one."""
+    """The visitor's page at / and the admin page at /admin (never linked from /).
+
+    ``chain`` may be passed in so tests and the CLI share one.
+    """
     chain = chain or Chain(settings)
     handlers = ChatHandlers(settings, chain)
     with gr.Blocks(title=TITLE, analytics_enabled=False,
                    delete_cache=(3600, 3600) if settings.admin_token else None) as demo:
-        gr.Markdown(f"# {TITLE}\n{TAGLINE} [See the list of sources](#corpus-sources).")
-        with gr.Tab("Chat"):
-            with gr.Row(equal_height=False):
-                with gr.Column(scale=3, min_width=300):
-                    chatbot = gr.Chatbot(elem_id="chat", height=520, buttons=["copy", "copy_all"],
-                                         sanitize_html=True, render_markdown=False,
-                                         latex_delimiters=[], label="careerbot",
-                                         placeholder="Answers come with numbered sources.")
-                    with gr.Row():
-                        question = gr.Textbox(elem_id="question", show_label=False, scale=5,
-                                              placeholder="Ask a career question…",
-                                              max_lines=4, autofocus=True)
-                        send = gr.Button("Ask", variant="primary", elem_id="send", scale=1)
-                    suggestions = gr.Dataset(components=[gr.Textbox(visible=False)],
-                                             samples=suggestions_for(None),
-                                             label="Try one of these", elem_id="suggestions",
-                                             type="values")
-                    new_chat = gr.Button("New chat", elem_id="new-chat", size="sm")
-                with gr.Column(scale=2, min_width=280):
-                    sources = gr.HTML(sources_html(None), elem_id="sources-panel")
-            history = gr.State([])
-            answers = gr.State({})
-            with gr.Accordion("All sources in the corpus", open=False, elem_id="corpus-sources"):
-                corpus_list = gr.HTML()
-        outputs = [chatbot, question, sources, history, answers, suggestions]
-        ask_args = dict(fn=handlers.respond, inputs=[question, chatbot, history, answers],
-                        outputs=outputs, api_visibility="private")
-        question.submit(**ask_args)
-        send.click(**ask_args)
-        suggestions.click(lambda sample: sample[0], inputs=[suggestions], outputs=[question],
-                          api_visibility="private").then(**ask_args)
-        new_chat.click(handlers.clear, outputs=outputs, api_visibility="private")
-        chatbot.like(handlers.like, inputs=[answers], api_visibility="private")
-        if settings.admin_token:
-            _admin_tab(AdminHandlers(settings, chain))
+        gr.Navbar(visible=False)
+        gr.Markdown(f"# {TITLE}\n{TAGLINE}", elem_id="header")
+        chatbot = gr.Chatbot(elem_id="chat", height="max(320px, calc(100dvh - 330px))",
+                             buttons=["copy", "copy_all"], sanitize_html=True,
+                             render_markdown=False, latex_delimiters=[], label="careerbot",
+                             show_label=False,
+                             placeholder="Answers come with numbered sources.")
+        suggestions = gr.Dataset(components=[gr.Textbox(visible=False)],
+                                 samples=[[q] for q in STARTERS], label="Try one of these",
+                                 elem_id="suggestions", type="values")
+        with gr.Accordion("All sources in the corpus", open=False, elem_id="corpus-sources"):
+            corpus_list = gr.HTML()
+        with gr.Column(elem_id="composer"):
+            with gr.Row(equal_height=True):
+                question = gr.Textbox(elem_id="question", show_label=False, scale=6,
+                                      placeholder="Ask a career question…", max_lines=4,
+                                      autofocus=True, container=False)
+                send = gr.Button("Ask", variant="primary", elem_id="send", scale=1,
+                                 min_width=64)
+                new_chat = gr.Button("New chat", elem_id="new-chat", scale=1, min_width=64)
+            gr.HTML("<div id='question-count' aria-live='polite'></div>", padding=False)
+        turns = gr.BrowserState([], storage_key="careerbot-conversation")
+        pending = gr.State("")
+        _wire(handlers, chatbot, question, send, new_chat, suggestions, turns, pending)
+        demo.load(handlers.restore, inputs=[turns], outputs=[chatbot], api_visibility="private")
         demo.load(lambda: corpus_list_html(chain), outputs=[corpus_list],
                   api_visibility="private")
         gr.api(handlers.api_ask, api_name="ask")
+    with demo.route("Admin", "/admin", show_in_navbar=False):
+        gr.Navbar(visible=False)
+        _admin_page(settings, chain)
     demo.queue(default_concurrency_limit=settings.concurrency, max_size=settings.queue_size)
     return demo
 
 
-def _admin_tab(admin: AdminHandlers) -> None:
-    with gr.Tab("Admin"):
-        token = gr.Textbox(label="Admin token", type="password", elem_id="admin-token")
-        unlock = gr.Button("Unlock", elem_id="admin-unlock")
-        status = gr.Markdown()
-        with gr.Column(visible=False) as panel:
-            files = gr.File(label="Upload documents (.md, .txt, .html, .pdf)",
-                            file_count="multiple", file_types=[".md", ".txt", ".html", ".pdf"],
-                            elem_id="admin-files")
-            upload_report = gr.Markdown()
-            reindex = gr.Button("Re-index", variant="primary", elem_id="admin-reindex")
-            ingest_report = gr.Markdown()
-            coverage_report = gr.Markdown()
+def _wire(handlers: ChatHandlers, chatbot: gr.Chatbot, question: gr.Textbox, send: gr.Button,
+          new_chat: gr.Button, suggestions: gr.Dataset, turns: gr.BrowserState,
+          pending: gr.State) -> None:
+    """Events: a question is taken out of the box first, then answered."""
+    private = {"api_visibility": "private"}
+    answer = {"fn": handlers.respond, "inputs": [pending, turns], "outputs": [chatbot, turns],
+              **private}
+    for trigger in (question.submit, send.click):
+        trigger(handlers.take, inputs=[question], outputs=[question, pending], queue=False,
+                **private).then(**answer)
+    suggestions.click(lambda sample: sample[0], inputs=[suggestions], outputs=[pending],
+                      **private).then(**answer)
+    for trigger in (new_chat.click, chatbot.clear):
+        trigger(handlers.clear, outputs=[chatbot, turns, question], **private)
+    chatbot.like(handlers.like, inputs=[turns], outputs=[turns], **private)
+
+
+def _admin_page(settings: Settings, chain: Chain) -> None:
+    gr.Markdown(f"# {TITLE} admin", elem_id="admin-page")
+    if not settings.admin_token:
+        gr.Markdown("The admin page is off: set `CAREERBOT_ADMIN_TOKEN` to turn it on.")
+        return
+    admin = AdminHandlers(settings, chain)
+    token = gr.Textbox(label="Admin token", type="password", elem_id="admin-token")
+    unlock = gr.Button("Unlock", elem_id="admin-unlock")
+    status = gr.Markdown()
+    with gr.Column(visible=False) as panel:
+        files = gr.File(label="Upload documents (.md, .txt, .html, .pdf)",
+                        file_count="multiple", file_types=[".md", ".txt", ".html", ".pdf"],
+                        elem_id="admin-files")
+        upload_report = gr.Markdown()
+        reindex = gr.Button("Re-index", variant="primary", elem_id="admin-reindex")
+        ingest_report = gr.Markdown()
+        coverage_report = gr.Markdown()
     unlock.click(admin.unlock, inputs=[token], outputs=[panel, status], api_visibility="private")
     files.upload(admin.upload, inputs=[token, files], outputs=[upload_report],
                  api_visibility="private", preprocess=False)  # keep each file's own name
@@ -436,12 +608,17 @@ def theme() -> gr.themes.Base:
     return gr.themes.Soft(font=fonts, font_mono=["ui-monospace", "monospace"])
 
 
+def head(settings: Settings) -> str:
+    """The page's own script, inline (nothing is loaded from another host)."""
+    return f"<script>const LIMIT = {settings.question_chars};{SCRIPT}</script>"
+
+
 def serve(settings: Settings) -> None:
     """Start the web chat on the configured loopback address (never shared publicly)."""
     demo = build_app(settings)
     demo.launch(server_name=settings.host, server_port=settings.port, share=False,
-                theme=theme(), css=CSS, show_error=False, footer_links=[],
-                max_file_size=upload_limit(settings))
+                theme=theme(), css=CSS, head=head(settings), show_error=False,
+                footer_links=[], max_file_size=upload_limit(settings))
 
 
 def upload_limit(settings: Settings) -> int:

@@ -114,7 +114,14 @@ def test_odd_input_gets_a_clear_refusal_not_an_exception(chain, question):
 
 def test_huge_question_is_truncated_with_a_notice(chain):
     answer = chain.ask("How do I find a mentor? " * 5000)
-    assert answer.notice and "first" in answer.notice
+    assert answer.notice and "last" in answer.notice
+
+
+def test_a_long_message_keeps_the_question_at_its_end(chain):
+    story = "I have worked in a shop for six years and my team is kind to me. " * 45
+    answer = chain.ask(story + "How do I find a mentor?")
+    assert len(story) > 2000 and answer.question.endswith("How do I find a mentor?")
+    assert answer.notice and "last" in answer.notice
 
 
 def test_bad_history_is_ignored(chain):

@@ -29,3 +29,15 @@ def test_cli_summarises_and_exports_candidates(settings, tmp_path):
     items = [json.loads(line) for line in out.read_text().splitlines()]
     assert [i["question"] for i in items] == ["b?", "c?"]
     assert all({"id", "question", "expected_docs", "support"} <= set(i) for i in items)
+
+
+def test_a_changed_vote_replaces_the_first_and_a_withdrawn_one_is_removed(tmp_path):
+    answer = {"question": "How do I find a mentor?", "answer": "Ask [1].", "refused": False}
+    feedback.record(tmp_path, {"question": "older", "answer": "x"}, "up")
+    feedback.replace_vote(tmp_path, "a1", answer, "up")
+    feedback.replace_vote(tmp_path, "b2", answer, "up")
+    feedback.replace_vote(tmp_path, "a1", answer, "down")
+    votes = [(e.get("answer_id"), e["vote"]) for e in feedback.load(tmp_path)]
+    assert votes == [(None, "up"), ("b2", "up"), ("a1", "down")]
+    feedback.replace_vote(tmp_path, "b2", answer, None)
+    assert [e.get("answer_id") for e in feedback.load(tmp_path)] == [None, "a1"]

@@ -15,6 +15,7 @@ from tests.conftest import ROOT
 from tests.servers import start_app, stop
 
 ARTIFACTS = ROOT / "artifacts"
+SHOTS = ROOT / "docs" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update"]
@@ -22,7 +23,8 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-ne
 
 @pytest.fixture(scope="module")
 def app_url(indexed_settings):
-    proc, url = start_app(indexed_settings)
+    # sentences revealed 0.15 s apart, so a test can type while an answer arrives
+    proc, url = start_app(indexed_settings, CAREERBOT_REVEAL_SECONDS="0.15")
     yield url
     stop(proc)
 
@@ -72,88 +74,259 @@ def browser():
         b.close()
 
 
-def _ask(page, question: str) -> tuple[float, float]:
-    """Type and send a question; return (seconds to first text, seconds to sources)."""
-    page.locator("#question textarea").fill(question)
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+
+# Installed before a question is sent: the page itself notes when the send
+# button was clicked, when the new answer's first text appeared and when the
+# answer was complete (its source chips, or a refusal, are in the bubble).
+TIMER = """n => {
+  window.__t = {start: null, first: null, full: null};
+  const done = b => b.querySelector('.chips') || /doesn't cover|Please type a question/
+    .test(b.innerText);
+  const tick = () => {
+    const bots = document.querySelectorAll('#chat .bot');
+    if (window.__t.start === null || bots.length <= n) return;
+    const b = bots[bots.length - 1], now = performance.now();
+    if (window.__t.first === null && b.innerText.replace('…', '').trim()) window.__t.first = now;
+    if (window.__t.full === null && done(b)) window.__t.full = now;
+  };
+  document.querySelector('#send').addEventListener('click',
+    () => { window.__t.start = performance.now(); }, {capture: true, once: true});
+  new MutationObserver(tick).observe(document.querySelector('#chat'),
+    {subtree: true, childList: true, characterData: true});
+}"""
+
+
+def _open(browser, viewport=DESKTOP, path: str = ""):
+    page = browser.new_page(viewport=viewport)
+    page.goto(APP_URL[0] + path, wait_until="load")
+    page.locator("#admin-page" if path else "#question textarea").wait_for(timeout=60_000)
+    return page
+
+
+@pytest.fixture()
+def open_page(browser, app_url):
+    APP_URL[:] = [app_url]
+    pages = []
+
+    def factory(viewport=DESKTOP, path=""):
+        pages.append(_open(browser, viewport, path))
+        return pages[-1]
+
+    yield factory
+    for page in pages:
+        page.context.close()
+
+
+APP_URL: list[str] = []
+
+
+def _ask(page, question: str) -> dict:
+    """Type and send a question, wait until its answer is complete, and return
+    the page's own timings in seconds (first text, full answer)."""
     before = page.locator("#chat .bot").count()
-    start = time.perf_counter()
+    page.evaluate(TIMER, before)
+    page.locator("#question textarea").fill(question)
     page.locator("#send").click()
-    bot = page.locator("#chat .bot")
-    page.wait_for_function(
-        "n => { const b = document.querySelectorAll('#chat .bot');"
-        " return b.length > n && b[b.length-1].innerText.replace('…','').trim().length > 0 }",
-        arg=before, timeout=60_000)
-    first = time.perf_counter() - start
-    page.wait_for_function(
-        "() => document.querySelector('#sources-panel .source-card, #sources-panel "
-        ".sources-refusal') !== null && !document.querySelector('#chat .pending')",
-        timeout=60_000)
-    assert bot.count() > before
-    return first, time.perf_counter() - start
+    page.wait_for_function("() => window.__t.full !== null", timeout=60_000)
+    page.wait_for_function("() => !document.querySelector('#chat .pending')", timeout=60_000)
+    t = page.evaluate("() => window.__t")
+    return {"first_text_s": round((t["first"] - t["start"]) / 1000, 3),
+            "full_answer_s": round((t["full"] - t["start"]) / 1000, 3)}
 
 
-def test_browser_chat_streams_cites_and_escapes(browser, app_url, indexed_settings):
+def _in_viewport(page, selector: str) -> bool:
+    return page.evaluate("""s => { const r = document.querySelector(s).getBoundingClientRect();
+        return r.top >= 0 && r.bottom <= innerHeight && r.left >= 0 && r.right <= innerWidth
+               && r.height > 0 }""", selector)
+
+
+def _uncovered(page, element) -> bool:
+    """Is the element's centre on screen and the element itself what is there?"""
+    return element.evaluate("""e => { const r = e.getBoundingClientRect();
+        const x = r.left + r.width / 2, y = r.top + Math.min(r.height / 2, 40);
+        if (y < 0 || y > innerHeight || x < 0 || x > innerWidth) return false;
+        const hit = document.elementFromPoint(x, y); return !!hit && e.contains(hit) }""")
+
+
+MATHS = "How much math do I need to become an ML engineer?"
+
+
+def test_answer_shows_numbered_chips_that_open_to_quoted_cards(open_page, indexed_settings):
     ARTIFACTS.mkdir(exist_ok=True)
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page = open_page()
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    page.goto(app_url, wait_until="load")
-    page.locator("#question textarea").wait_for(timeout=60_000)
-
-    first, full = _ask(page, "How much math do I need to become an ML engineer?")
-    page.wait_for_selector("#sources-panel .source-card#src-1")
+    timings = [_ask(page, MATHS)]
+    page.screenshot(path=str(SHOTS / "desktop.png"))
     last = page.locator("#chat .bot").last
-    assert "[1]" in last.inner_text()
-    card = page.locator("#src-1")
-    assert card.locator("mark").count() >= 1          # the supporting sentence is highlighted
-    last.locator("a[href='#src-1']").first.click()     # clicking [1] jumps to its card
-    page.wait_for_function("() => location.hash === '#src-1'")
-    assert card.is_visible()
-    timings = {"first_text_s": round(first, 3), "full_answer_s": round(full, 3)}
-
-    hostile = "<img src=x onerror=alert(1)> how do I find a mentor?"
-    _ask(page, hostile)
-    page.wait_for_timeout(500)
+    chips = last.locator("details.chip")
+    assert chips.count() >= 1 and chips.first.locator("summary").inner_text().startswith("1")
+    cite = last.get_by_role("link", name="source 1: ").first  # its accessible name
+    assert cite.inner_text() == "source 1: " + chips.first.locator("summary").inner_text()[1:]
+    scroll = page.evaluate("() => scrollY")
+    cite.click()                                    # [1] opens its card in the chat box
+    card = last.locator("details.chip").first
+    page.wait_for_function("e => e.open", arg=card.element_handle())
+    assert card.locator("mark").count() >= 1        # the quoted sentence is highlighted
+    assert "## " not in card.inner_text()           # headings are rendered, not raw
+    assert page.evaluate("() => scrollY") == scroll  # the page itself did not move
+    page.wait_for_timeout(600)
+    assert _uncovered(page, card)
+    page.screenshot(path=str(SHOTS / "answer-sources-open.png"))
+    timings.append(_ask(page, "How do I find a mentor?"))
+    timings.append(_ask(page, "<img src=x onerror=alert(1)> how do I find a mentor?"))
+    page.wait_for_timeout(300)
     assert dialogs == []
     assert "<img src=x onerror=alert(1)>" in page.locator("#chat .user").last.inner_text()
-    page.screenshot(path=str(ARTIFACTS / "web-chat.png"), full_page=True)
     (ARTIFACTS / "web-timings.json").write_text(json.dumps(timings))
 
-    # thumbs down on the last answer lands in feedback.jsonl, with no IP address
+
+def test_clicking_the_last_citation_keeps_the_question_box_on_screen(open_page):
+    page = open_page()
+    _ask(page, MATHS)
+    page.locator("#chat .bot").last.locator("a.cite").last.click()
+    page.wait_for_timeout(400)
+    assert _in_viewport(page, "#question textarea")
+    assert page.locator("#chat .bot").last.locator("details.chip[open]").count() == 1
+
+
+def test_every_source_card_scrolls_into_view_with_the_wheel(open_page):
+    page = open_page()
+    _ask(page, MATHS)
+    cards = page.locator("#chat .bot").last.locator("details.chip")
+    for i in range(cards.count()):
+        cards.nth(i).locator("summary").click()     # open every card: the longest page
+    page.locator("#chat").hover()
+    page.evaluate("() => window.scrollTo(0, 0)")
+    for i in range(cards.count()):
+        card = cards.nth(i)
+        page.evaluate("e => { for (let b = e.parentElement; b; b = b.parentElement)"
+                      " b.scrollTop = 0 }", card.element_handle())
+        box = page.locator("#chat").bounding_box()
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + 40)
+        for _ in range(60):
+            if _uncovered(page, card):
+                break
+            page.mouse.wheel(0, 120)
+            page.wait_for_timeout(60)
+        assert _uncovered(page, card), f"source card {i + 1} cannot be scrolled to"
+    for _ in range(60):                              # and the page never scrolls into a dead end
+        page.mouse.wheel(0, 400)
+    page.wait_for_timeout(200)
+    assert _in_viewport(page, "#question textarea")
+
+
+def test_phone_keeps_the_box_on_screen_with_big_tap_targets(open_page):
+    page = open_page(PHONE)
+    _ask(page, MATHS)
+    assert _in_viewport(page, "#question textarea")
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
+    last = page.locator("#chat .bot").last
+    targets = [last.locator("a.cite").first, last.locator("details.chip summary").first,
+               page.locator("#send"),
+               page.locator("#chat button[aria-label='Like'], #chat button[title='Like']").last]
+    for target in targets:
+        box = target.bounding_box()
+        assert box["width"] >= 44 and box["height"] >= 44, (target, box)
+    page.screenshot(path=str(SHOTS / "phone.png"))
+    last.locator("a.cite").last.click()
+    page.wait_for_timeout(400)
+    assert _in_viewport(page, "#question textarea")
+
+
+def test_reload_keeps_the_conversation_and_new_chat_clears_it(open_page):
+    page = open_page()
+    _ask(page, MATHS)
+    page.reload(wait_until="load")
+    page.locator("#chat .bot details.chip").first.wait_for(timeout=30_000)
+    assert page.locator("#chat .user").count() == 1
+    assert MATHS in page.locator("#chat .user").first.inner_text()
+    page.locator("#new-chat").click()
+    page.wait_for_function("() => !document.querySelector('#chat .bot')")
+    page.wait_for_timeout(500)
+    page.reload(wait_until="load")
+    page.locator("#question textarea").wait_for()
+    page.wait_for_timeout(1500)
+    assert page.locator("#chat .bot").count() == 0
+
+
+def test_trash_icon_clears_the_stored_conversation_too(open_page):
+    page = open_page()
+    _ask(page, MATHS)
+    page.locator("#chat").hover()
+    page.locator("#chat button[aria-label='Clear'], #chat button[title='Clear']").first.click()
+    page.wait_for_function("() => !document.querySelector('#chat .bot')")
+    page.wait_for_timeout(500)
+    page.reload(wait_until="load")
+    page.locator("#question textarea").wait_for()
+    page.wait_for_timeout(1500)
+    assert page.locator("#chat .bot").count() == 0
+
+
+def test_typing_while_an_answer_arrives_is_kept(open_page):
+    page = open_page()
+    box = page.locator("#question textarea")
+    box.fill(MATHS)
+    page.locator("#send").click()
+    box.click()
+    page.keyboard.type("and what about statistics?")
+    page.wait_for_function("() => document.querySelector('#chat .bot .chips')", timeout=60_000)
+    page.wait_for_timeout(500)
+    assert box.input_value() == "and what about statistics?"
+
+
+def test_one_vote_per_answer(open_page, indexed_settings):
+    page = open_page()
+    _ask(page, "What is an informational interview?")
     feedback = indexed_settings.data_dir / "feedback.jsonl"
-    count = len(feedback.read_text().splitlines()) if feedback.exists() else 0
-    page.locator("#chat .bot").last.hover()
-    page.locator("#chat button[aria-label='Dislike'], #chat button[title='Dislike']").last.click()
+    answer = page.locator("#chat .bot").last
+    answer.hover()
+    bar = page.locator("#chat .message-buttons-bot, #chat").last
+    bar.locator("button[aria-label='Like'], button[title='Like']").last.click()
+    bar.locator("button[aria-label='Dislike'], button[title='Dislike']").last.click()
     for _ in range(50):
-        if feedback.exists() and len(feedback.read_text().splitlines()) > count:
+        entries = [json.loads(x) for x in feedback.read_text().splitlines()] \
+            if feedback.exists() else []
+        mine = [e for e in entries if e["question"] == "What is an informational interview?"]
+        if mine and mine[-1]["vote"] == "down":
             break
         time.sleep(0.1)
-    entry = json.loads(feedback.read_text().splitlines()[-1])
-    assert entry["vote"] == "down" and "ip" not in json.dumps(entry).lower().split('"')
-    page.close()
+    assert len(mine) == 1 and mine[0]["vote"] == "down" and mine[0]["answer_id"]
+    assert "ip" not in json.dumps(mine[0]).lower().split('"')
 
 
-def test_refusal_offers_topics_as_suggestions(browser, app_url):
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    page.goto(app_url, wait_until="load")
-    page.locator("#question textarea").wait_for(timeout=60_000)
+def test_refusal_lists_resources_and_starters_come_back(open_page):
+    page = open_page()
+    first = page.locator("#suggestions button, #suggestions tr").first.inner_text()
     _ask(page, "What is the best recipe for sourdough bread?")
-    assert "doesn't cover" in page.locator("#chat .bot").last.inner_text()
-    assert page.locator("#sources-panel .refusal-topics li").count() >= 3
-    suggestion = page.locator("#suggestions button, #suggestions tr").first
-    assert suggestion.inner_text().startswith("What does")
-    page.close()
+    text = page.locator("#chat .bot").last.inner_text()
+    assert "doesn't cover" in text
+    page.locator("#corpus-sources").get_by_text("All sources in the corpus").click()
+    resources = [t.strip() for t in page.locator("#corpus-sources li").all_inner_texts()
+                 if t.strip().endswith("(resource)")]
+    assert resources
+    assert any(r.removesuffix("(resource)").strip() in text for r in resources)
+    assert page.locator("#suggestions button, #suggestions tr").first.inner_text() == first
+    page.screenshot(path=str(SHOTS / "refusal.png"))
 
 
-def test_readable_on_a_phone(browser, app_url):
-    page = browser.new_page(viewport={"width": 390, "height": 844})
-    page.goto(app_url, wait_until="load")
-    page.locator("#question textarea").wait_for(timeout=60_000)
-    width = page.evaluate("() => document.documentElement.scrollWidth")
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "web-phone.png"), full_page=True)
-    assert width <= 400
-    page.close()
+def test_long_message_shows_the_limit_while_typing(open_page):
+    page = open_page()
+    page.locator("#question textarea").fill("I work in retail. " * 150 + "How do I find a mentor?")
+    page.wait_for_function("() => /only the last/.test("
+                           "document.querySelector('#question-count').textContent)")
+    assert _in_viewport(page, "#question-count")
+
+
+def test_no_admin_on_the_visitor_page_and_admin_has_its_own(open_page):
+    page = open_page()
+    assert "Admin" not in page.locator("body").inner_text()
+    admin = open_page(path="admin")
+    assert "careerbot admin" in admin.locator("#admin-page").inner_text()
+    assert admin.locator("#chat").count() == 0
 
 
 def test_chromium_is_debians(browser):

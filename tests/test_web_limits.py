@@ -123,9 +123,8 @@ def _junk(chars: int) -> str:
 
 
 def _open_admin(page, url: str, token: str) -> str:
-    """Open the admin tab, try ``token``, and return the status it shows."""
-    page.goto(url, wait_until="load")
-    page.get_by_role("tab", name="Admin").click()
+    """Open the admin page, try ``token``, and return the status it shows."""
+    page.goto(url + "admin", wait_until="load")
     page.locator("#admin-token input").fill(token)
     page.locator("#admin-unlock").click()
     page.wait_for_function(
@@ -283,10 +282,13 @@ def test_a_lockout_ends_and_grows_with_each_further_wrong_token():
 def test_votes_store_a_bounded_question(settings, embedder):
     handlers = ChatHandlers(settings, Chain(settings, embedder=embedder))
     question = "How do I find a mentor? " + "x" * 1_000_000
-    answers = {"1": {"question": question, "answer": "Ask around. [1]", "refused": False,
-                     "citations": [{"n": 1, "doc_id": "essays/x", "heading": "H"}]}}
-    for _ in range(10):
-        handlers.like(answers, gr.LikeData(None, {"index": 1, "value": "", "liked": False}))
+    turns = [{"id": f"a{i}", "question": question, "vote": None,
+              "answer": {"question": question, "answer": "Ask around. [1]", "refused": False,
+                         "citations": [{"n": 1, "doc_id": "essays/x", "heading": "H"}]}}
+             for i in range(10)]
+    for i in range(10):
+        handlers.like(turns, gr.LikeData(None, {"index": 2 * i + 1, "value": "",
+                                                "liked": False}))
     entries = feedback.load(settings.data_dir)
     assert len(entries) == 10
     assert all(e["question"].startswith("How do I find a mentor?") for e in entries)
@@ -323,13 +325,13 @@ def test_corpus_images_and_links_stay_inert_in_the_browser(browser, hostile_app,
     page.wait_for_timeout(1000)  # give any image the browser would fetch time to be asked for
     bubble = page.locator("#chat .bot").last
     answer = bubble.inner_text()
-    chat_links = page.locator("#chat a").evaluate_all(
+    chat_links = bubble.locator(".answer-text a").evaluate_all(
         "as => as.map(a => a.getAttribute('href'))")
-    panel_links = page.locator("#sources-panel a").evaluate_all(
+    panel_links = bubble.locator(".chips a").evaluate_all(
         "as => as.map(a => a.getAttribute('href'))")
-    images = page.locator("#chat img, #sources-panel img").evaluate_all(
+    images = page.locator("#chat img").evaluate_all(
         "is => is.map(i => i.getAttribute('src'))")
-    panel = page.locator("#sources-panel").inner_text()
+    panel = bubble.locator(".chips").evaluate("e => e.textContent")  # the cards, closed
     page.close()
     assert "portfolio review with a senior engineer" in answer  # the document was quoted
     assert hits == [] and not [u for u in requested if u.startswith(base)]

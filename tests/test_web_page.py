@@ -1,0 +1,54 @@
+"""The web page's pieces without a browser: rendering, stored turns, votes."""
+
+from __future__ import annotations
+
+import json
+from types import SimpleNamespace
+
+from chat.config import Settings
+from chat.web import ChatHandlers, answer_html, build_app, chat_from, valid_turns
+
+ANSWER = {"question": "q?", "answer": "Find one [1]. Ask often [2].", "refused": False,
+          "citations": [{"n": 1, "title": "Mentors <b>", "heading": "## Finding a mentor",
+                         "text": "## Finding a mentor\nFind one.", "quote": "Find one.",
+                         "url": "https://example.org/a", "source": "corpus/a.md"},
+                        {"n": 2, "title": "Two", "heading": "", "text": "Ask often.",
+                         "quote": "Ask often.", "url": "javascript:alert(1)", "source": "b"}]}
+
+
+def test_citations_are_named_and_link_to_this_answers_own_cards():
+    page = answer_html(ANSWER, "k1")
+    assert "<span class='sr-only'>source 1: Mentors &lt;b&gt;</span>" in page
+    assert "href='#src-k1-1'" in page
+    assert "id='src-k1-1'" in page and "id='src-k1-2'" in page
+    assert "##" not in page and "<strong>Finding a mentor</strong>" in page
+    assert "<mark>Find one.</mark>" in page and "javascript:" not in page
+
+
+def test_stored_turns_from_the_browser_are_checked():
+    good = {"id": "a", "question": "q?", "answer": ANSWER, "vote": None}
+    assert valid_turns([good, {"id": 1}, "x", None, {"question": "q"}]) == [good]
+    assert valid_turns({"not": "a list"}) == []
+    assert [m["role"] for m in chat_from([good])] == ["user", "assistant"]
+
+
+def test_clear_empties_chat_history_and_box_together():
+    assert ChatHandlers.clear() == ([], [], "")
+
+
+def test_a_second_vote_replaces_the_first(tmp_path):
+    settings = Settings(data_dir=tmp_path, _env_file=None)
+    handlers = ChatHandlers(settings, chain=None)
+    turns = [{"id": "a", "question": "q?", "answer": ANSWER, "vote": None}]
+    turns = handlers.like(turns, SimpleNamespace(index=1, liked=True))
+    turns = handlers.like(turns, SimpleNamespace(index=1, liked=False))
+    lines = (tmp_path / "feedback.jsonl").read_text().splitlines()
+    assert [json.loads(x)["vote"] for x in lines] == ["down"] and turns[0]["vote"] == "Dislike"
+    handlers.like(turns, SimpleNamespace(index=1, liked=""))
+    assert (tmp_path / "feedback.jsonl").read_text() == ""
+
+
+def test_admin_is_a_page_of_its_own(tmp_path):
+    settings = Settings(data_dir=tmp_path, admin_token="t", _env_file=None)
+    demo = build_app(settings, chain=SimpleNamespace())
+    assert ("admin", "Admin", False) in demo.pages
