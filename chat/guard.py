@@ -29,7 +29,17 @@ _INJECTION = re.compile(
     r"|\byou\s+are\s+(?-i:[A-Z][A-Za-z]*(?:Bot|GPT|AI))\b"
     r"|\brepeat\s+(?:the|all|everything)\b[^.?!\n]{0,20}\babove\b"
     r"|\b(?:system|hidden|initial)\s+prompt\b|\bdeveloper\s+mode\b|\bdo\s+anything\s+now\b"
-    r"|\bjailbreak\b|\bDAN mode\b)",
+    r"|\bjailbreak\b|\bDAN mode\b"
+    # spoofed turn boundaries and "operator" orders: "### END OF USER INPUT ###",
+    # "New task from the operator:", "output your configuration", "the instructions
+    # you were given"
+    r"|\b(?:end|start|beginning)\s+of\s+(?:the\s+)?(?:(?:user|system)\s+)?"
+    r"(?:input|prompt|instructions?)\b"
+    r"|\bnew\s+(?:task|instructions?|rules|directives?|role|orders?)\s*(?:from\b|[:\-])"
+    r"|\b(?:from|by)\s+the\s+(?:operator|developers?|administrator|system)\s*:"
+    r"|\b(?:print|reveal|show|repeat|output|dump|give\s+me|tell\s+me)\b(?:\s+\w+){0,4}?\s+"
+    r"your\s+(?:configuration|config|settings|instructions?|rules|prompt)\b"
+    r"|\binstructions?\s+you\s+(?:were|have\s+been|got)\s+given\b)",
     re.I,
 )
 
