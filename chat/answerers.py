@@ -16,12 +16,14 @@ import numpy as np
 from chat.guard import is_instruction
 from chat.retriever import tokenize
 from chat.types import Passage, Sentence
+from ingest.chunking import ITEM_SEP
 
 # Weights of the sentence score: meaning, shared words, and the passage's rank.
 SEMANTIC, LEXICAL, PRIOR = 0.6, 0.3, 0.1
 WINDOW = 0.5            # share of a sentence's meaning taken from it read with the next one
-MAX_SENTENCES = 4
-MAX_WORDS = 110
+MAX_SENTENCES = 3       # points in an answer
+MAX_WORDS = 130         # words of an answer outside list items
+MIN_WORDS = 4           # a shorter quote is a stub ("Yeah. No."), never a point
 KEEP_RATIO = 0.7        # a further sentence must score at least this share of the best
 SECOND_RATIO = 0.5      # ...except the second, which only needs this share
 SAME_SENTENCE = 0.85    # cosine above which two sentences say the same thing
@@ -112,31 +114,85 @@ def _similar(a: Sentence, b: Sentence) -> bool:
 
 
 def select(scored: list[_Scored]) -> list[_Scored]:
-    """The best few sentences, no two alike and no two from one passage, within
-    the word budget.
+    """The best few units, no two alike and no two from one passage, within
+    the word budget; stubs are skipped (see ``readable``).
 
-    One sentence per passage: when the top scores are close, the sentence that
+    One unit per passage: when the top scores are close, the unit that
     answers is as likely to be the second or third as the first, and three
-    sentences from one passage bet everything on it. For the same reason an
+    units from one passage bet everything on it. For the same reason an
     answer draws on a second passage even when it scores well below the best
-    (``SECOND_RATIO``): the best sentence is often the one that names the topic
+    (``SECOND_RATIO``): the best unit is often the one that names the topic
     ("a serious issue ... impostor syndrome"), not the one that answers.
+    List items do not count against the word budget: a list is read at a glance.
     The figures behind these choices are in docs/ARCHITECTURE.md.
     """
     chosen: list[_Scored] = []
+    shown: list[str] = []
     words = 0
     for item in scored:
         ratio = SECOND_RATIO if len(chosen) == 1 else KEEP_RATIO
         if chosen and (item.score < ratio * chosen[0].score or len(chosen) == MAX_SENTENCES):
             break
-        n_words = len(item.sentence.text.split())
+        text = readable(item.sentence.text)
+        if text is None or text.lower() in (s.lower() for s in shown):
+            continue
+        n_words = prose_words(text)
         if chosen and words + n_words > MAX_WORDS:
             continue
         if any(item.passage == c.passage or _similar(item.sentence, c.sentence) for c in chosen):
             continue
         chosen.append(item)
+        shown.append(text)
         words += n_words
     return chosen
+
+
+def prose_words(text: str) -> int:
+    """Words outside list items: a list unit counts its introducing sentence only."""
+    if ITEM_SEP in text and ": " in text:
+        text = text.split(": ", 1)[0]
+    return len(text.split())
+
+
+# A quote never opens on a word that leans on a sentence the reader has not seen.
+_CONNECTIVE = re.compile(
+    r"^(?:however|also|but|so|and|or|plus|additionally|therefore|hence|thus|moreover|"
+    r"furthermore|still|yet|then|that said|on the other hand|in addition|as a result)\b,?\s+",
+    re.I)
+
+
+def readable(text: str) -> str | None:
+    """The unit as the answer shows it, or None for a stub.
+
+    A stub is a quote under ``MIN_WORDS`` words or one that ends in ":" with
+    nothing after it (an introduction whose list was not kept). A leading
+    connective ("However, …", "Also, …") is dropped; what is left starts with
+    a capital.
+    """
+    text = _clean_sentence(text)
+    stripped = _CONNECTIVE.sub("", text)
+    if stripped != text and stripped:
+        text = stripped[0].upper() + stripped[1:]
+    if len(text.split()) < MIN_WORDS or text.rstrip().endswith(":"):
+        return None
+    return text
+
+
+def quote_found(quote: str, passage: str) -> bool:
+    """Is every piece of ``quote`` in ``passage``? The one check that an answer's
+    quote is the source's own words.
+
+    A unit is not one contiguous string of its passage: a list unit joins the
+    items' first sentences with "; " after its introduction (whose last stop
+    became ":"), an FAQ unit follows its question with the answer from the
+    line below, and a dropped connective changes the first letter's case.
+    So both are compared after ``_clean_sentence``, case and spacing aside,
+    piece by piece (cut at sentence ends, ":" and ";").
+    """
+    text = " ".join(_clean_sentence(passage).lower().split())
+    pieces = re.split(r"(?<=[.!?:;])\s+|…", " ".join(_clean_sentence(quote).lower().split()))
+    pieces = [p.strip().rstrip(".:;").strip() for p in pieces]
+    return all(p in text for p in pieces if p)
 
 
 def _readable_order(chosen: list[_Scored]) -> list[_Scored]:
@@ -173,7 +229,7 @@ class ExtractiveAnswerer:
         parts, quotes = [], {}
         for item in chosen:
             n = item.passage + 1
-            parts.append(f"{_clean_sentence(item.sentence.text)} [{n}]")
+            parts.append(f"{readable(item.sentence.text)} [{n}]")
             quotes.setdefault(n, []).append(item.sentence.text)
         return Draft(" ".join(parts), quotes, best=scored[0].score)
 

@@ -220,7 +220,8 @@ def _highlight(passage: str, quote: str) -> str:
     """Escape the passage, mark the quoted sentences inside it, and show its
     Markdown heading lines as bold text rather than "## " marks."""
     spans = []
-    for sentence in re.split(r"(?<=[.!?])\s+", quote.strip()):
+    for sentence in re.split(r"(?<=[.!?:;])\s+|…", quote.strip()):
+        sentence = sentence.strip().rstrip(".:;").strip()  # a list unit's pieces
         start = passage.find(sentence) if sentence else -1
         if start >= 0:
             spans.append((start, start + len(sentence)))

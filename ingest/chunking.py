@@ -180,25 +180,106 @@ def chunk_document(doc: Document, max_tokens: int) -> list[Chunk]:
 
 
 _MARKER = re.compile(r"^\s*(?:[-*•>]|\d+[.)]|#{1,6})\s+")
-_LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
+_LIST_ITEM = re.compile(r"^(\s*)(?:[-*•]|\d+[.)])\s+")
+# The last sentence of a paragraph introduces the list after it when it ends in
+# ":" or announces one ("Here are five steps…", "the following", "ways to…").
+_INTRO = re.compile(
+    r":$|\b(?:here (?:are|is)|the following|steps|ways|stages|types|tips|factors)\b", re.I)
+MAX_ITEMS = 7           # a list unit quotes at most this many items, then "…"
+FAQ_ANSWER_WORDS = 45   # an FAQ unit keeps its answer's sentences up to this many words
+ITEM_SEP = "; "         # between the items of a list unit (see ``chat.answerers.quote_found``)
 
 
-def split_sentences(text: str, min_words: int = 3) -> list[tuple[str, bool]]:
-    """The sentences of a passage, verbatim but for list markers, for extractive answers.
+@dataclass
+class _Line:
+    text: str           # without its list marker
+    item: bool          # a list item
+    depth: int          # indentation of a list item
 
-    Each comes with a flag: true for a question that is a list item of its own
-    (an FAQ entry), whose answer is the sentence that follows. Lines are split
-    first (list items and headings are units of their own), then sentence
-    ends. Heading lines and fragments under ``min_words`` are dropped.
-    """
-    out: list[tuple[str, bool]] = []
+
+def _lines(text: str) -> list[_Line]:
+    """The non-empty, non-heading lines of a passage, list markers removed."""
+    out = []
     for line in text.split("\n"):
         if not line.strip() or re.match(r"^\s*#{1,6}\s", line):
             continue
-        body = _MARKER.sub("", line).strip()
-        faq = bool(_LIST_ITEM.match(line)) and body.endswith("?")
-        for sentence in _SENTENCE_END.split(body):
-            sentence = sentence.strip()
-            if len(sentence.split()) >= min_words:
-                out.append((sentence, faq and sentence.endswith("?")))
+        item = _LIST_ITEM.match(line)
+        out.append(_Line(_MARKER.sub("", line).strip(), bool(item),
+                         len(item.group(1).expandtabs(4)) if item else 0))
     return out
+
+
+def _split(body: str, min_words: int) -> list[str]:
+    return [s.strip() for s in _SENTENCE_END.split(body) if len(s.split()) >= min_words]
+
+
+def _item_text(body: str) -> str:
+    """An item as quoted in a list unit: its first sentence, without the full stop."""
+    first = _SENTENCE_END.split(body)[0].strip()
+    return first[:-1] if first.endswith(".") else first
+
+
+def _list_unit(intro: str, items: list[str]) -> str:
+    """"Intro: item; item; …" — the intro keeps its words, its last stop becomes ":"."""
+    shown = [i for i in items if i][:MAX_ITEMS]
+    tail = ITEM_SEP + "…" if len(items) > MAX_ITEMS else ""
+    if not tail and shown and not shown[-1].endswith(("?", "!")):
+        tail = "."
+    return intro.rstrip(".:").rstrip() + ": " + ITEM_SEP.join(shown) + tail
+
+
+def _faq_unit(question: str, answer: str) -> str:
+    """An FAQ question with the first sentences of its answer: never one without the other."""
+    kept: list[str] = []
+    for sentence in _split(answer, 1):
+        if kept and len(" ".join(kept + [sentence]).split()) > FAQ_ANSWER_WORDS:
+            break
+        kept.append(sentence)
+    return " ".join([question, *kept])
+
+
+def split_sentences(text: str, min_words: int = 3) -> list[tuple[str, bool]]:
+    """The answer units of a passage, verbatim but for list markers, for extractive answers.
+
+    A unit is a sentence; or the sentence that introduces a list together with
+    the list's items (their first sentences, up to ``MAX_ITEMS``), so "Here
+    are five steps…" is never quoted without the steps and one-word items
+    ("Topmate") are kept; or an FAQ question (a list item ending in "?")
+    followed by its answer. Sentences of long items are units of their own as
+    well. Each comes with a flag, true for an FAQ question whose answer is not
+    in this passage's text beneath it (the next unit, if any, answers it). Heading lines and
+    fragments under ``min_words`` are dropped.
+    """
+    lines = _lines(text)
+    out: list[tuple[str, bool]] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        nxt = lines[i + 1] if i + 1 < len(lines) else None
+        if line.item and line.text.endswith("?") and nxt and nxt.item and nxt.depth > line.depth:
+            out.append((_faq_unit(line.text, nxt.text), False))
+            i += 1
+            continue
+        sentences = _split(line.text, min_words)
+        if not line.item and nxt is not None and nxt.item and sentences \
+                and _INTRO.search(sentences[-1]):
+            run = _item_run(lines, i + 1)
+            items = [_item_text(x.text) for x in run if x.depth == nxt.depth]
+            out.extend((s, False) for s in sentences[:-1])
+            out.append((_list_unit(sentences[-1], items), False))
+            i += 1
+            continue
+        faq = line.item and line.text.endswith("?")
+        out.extend((s, faq and s.endswith("?")) for s in sentences)
+        i += 1
+    return out
+
+
+def _item_run(lines: list[_Line], start: int) -> list[_Line]:
+    """The list items from ``start`` up to the first line that is not one."""
+    run = []
+    for line in lines[start:]:
+        if not line.item:
+            break
+        run.append(line)
+    return run

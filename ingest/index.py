@@ -38,7 +38,7 @@ from ingest.types import Chunk, Document, LoadError
 
 # Bump when cleaning or chunking changes what a given file turns into:
 # every document is then re-indexed once.
-PIPELINE_VERSION = "3"
+PIPELINE_VERSION = "4"
 MANIFEST_VERSION = 1
 SAMPLE = 5  # stored vectors per collection read back to check the index files
 _SKIP_NAMES = {"README.md", "readme.md"}

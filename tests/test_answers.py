@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from chat.answerers import _clean_sentence
+from chat.answerers import quote_found
 from chat.chain import Chain
 from chat.config import Settings
 from chat.verify import markers
@@ -84,8 +84,29 @@ def test_every_sentence_is_copied_from_the_passage_it_cites(answers):
         if answer.refused:
             continue
         for sentence, n in re.findall(r"(.+?) \[(\d+)\]\s*", answer.answer):
-            passage = _clean_sentence(answer.citations[int(n) - 1].text)
-            assert sentence.strip() in passage, (sentence, n)
+            assert quote_found(sentence, answer.citations[int(n) - 1].text), (sentence, n)
+
+
+def test_no_answer_to_any_eval_question_quotes_a_stub(answers):
+    """Every point says something on its own: at least four words, no "…are:"
+    left without its list, no opening "However,"/"Also," with nothing before it,
+    no quote twice, at most three points."""
+    for answer in answers.values():
+        if answer.refused:
+            continue
+        points = [s.strip() for s, _ in re.findall(r"(.+?) \[(\d+)\]\s*", answer.answer)]
+        assert len(points) <= 3, answer.answer
+        assert len(set(points)) == len(points), answer.answer
+        for point in points:
+            assert len(point.split()) >= 4 and not point.endswith(":"), (point, answer.question)
+            assert not re.match(r"(?:However|Also|But|So|And)\b", point), point
+
+
+def test_a_list_question_is_answered_with_the_list(chain):
+    """"Here are five steps…" is never quoted without the steps."""
+    answer = chain.ask("What are Andrew Ng's steps for scoping a project?")
+    assert "Identify the business problem" in answer.answer, answer.answer
+    assert "Brainstorm IT solutions" in answer.answer, answer.answer
 
 
 def test_instructions_inside_a_question_change_nothing(chain):

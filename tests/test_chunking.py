@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.chunking import chunk_document, count_tokens
+from ingest.chunking import chunk_document, count_tokens, split_sentences
 from ingest.loaders import load
 from tests.conftest import CORPUS
 
@@ -53,3 +53,35 @@ def test_ids_are_stable_content_hashes():
     first = [c.id for c in chunk_document(doc, 256)]
     assert first == [c.id for c in chunk_document(doc, 256)]
     assert len(set(first)) == len(first)
+
+
+def test_a_sentence_that_introduces_a_list_is_stored_with_its_items():
+    text = ("Over the years I have applied ML in many industries. Here are five steps to "
+            "help you scope projects.\n\n1. Identify the business problem. Ask an expert.\n\n"
+            "2. Brainstorm solutions. Try many.\n\n3. Budget for resources.")
+    units = [u for u, _ in split_sentences(text)]
+    assert ("Here are five steps to help you scope projects: Identify the business problem; "
+            "Brainstorm solutions; Budget for resources.") in units
+    assert "Ask an expert." not in units[1]  # an item is quoted by its first sentence
+    assert "Over the years I have applied ML in many industries." in units
+
+
+def test_one_word_list_items_join_their_introduction_instead_of_being_dropped():
+    text = "Some other resources to look for potential mentors:\n- Topmate\n- MentorCruise"
+    assert split_sentences(text) == [
+        ("Some other resources to look for potential mentors: Topmate; MentorCruise.", False)]
+
+
+def test_a_long_list_is_cut_after_seven_items():
+    text = "The tools are:\n" + "\n".join(f"- tool{i}" for i in range(10))
+    (unit, _), = split_sentences(text)
+    assert unit.endswith("tool6; …") and "tool7" not in unit
+
+
+def test_an_faq_question_keeps_its_answer():
+    text = ("- How many projects do we need?\n    - It is hard to say. If forced, I'd say "
+            "4 projects.\n- Where do we get data?")
+    units = split_sentences(text)
+    assert units[0] == ("How many projects do we need? It is hard to say. If forced, "
+                        "I'd say 4 projects.", False)
+    assert units[-1] == ("Where do we get data?", True), "its answer is not in this passage"

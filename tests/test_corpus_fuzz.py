@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, example, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from chat.answerers import _clean_sentence
+from chat.answerers import quote_found
 from chat.chain import Chain
 from chat.config import Settings
 from chat.types import Answer
@@ -74,8 +74,7 @@ def _assert_verifies(answer: Answer) -> None:
     used = markers(answer.answer)
     assert used and all(1 <= n <= len(answer.citations) for n in used), answer.answer
     for quoted, n in re.findall(r"(.+?) \[(\d+)\]\s*", answer.answer):
-        passage = _clean_sentence(answer.citations[int(n) - 1].text)
-        assert quoted.strip() in passage, (quoted, n)
+        assert quote_found(quoted, answer.citations[int(n) - 1].text), (quoted, n)
 
 
 @pytest.mark.slow

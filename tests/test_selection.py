@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from chat.answerers import KEEP_RATIO, MAX_SENTENCES, SECOND_RATIO, _Scored, select
+from chat.answerers import (
+    KEEP_RATIO,
+    MAX_SENTENCES,
+    SECOND_RATIO,
+    _Scored,
+    prose_words,
+    quote_found,
+    readable,
+    select,
+)
 from chat.types import Sentence
 
 
@@ -56,3 +65,38 @@ def test_neighbours_are_the_chunks_around_the_best_passages(chain):
 
 def test_search_without_neighbours_returns_k(chain):
     assert len(chain.retriever.search("How do I find a mentor?", k=5)) == 5
+
+
+def _unit(text: str, score: float, passage: int, i: int) -> _Scored:
+    item = _scored(score, passage, i)
+    item.sentence.text = text
+    return item
+
+
+def test_stubs_are_never_points():
+    scored = [_unit("Yeah. No.", 0.9, 0, 0),
+              _unit("Some other resources to look for potential mentors:", 0.89, 1, 1),
+              _unit("Find a mentor through your local meetup groups.", 0.88, 2, 2)]
+    assert [readable(c.sentence.text) for c in select(scored)] == [
+        "Find a mentor through your local meetup groups."]
+
+
+def test_a_quote_does_not_open_on_a_dangling_connective():
+    assert readable("However, a degree is not required for the job.") == \
+        "A degree is not required for the job."
+    assert readable("But also fine.") is None
+
+
+def test_the_same_words_are_not_quoted_twice():
+    scored = [_unit("Write a blog post about your project.", 0.9, 0, 0),
+              _unit("Write a blog post about your **project**.", 0.89, 1, 1)]
+    assert len(select(scored)) == 1
+
+
+def test_list_items_do_not_count_against_the_word_budget():
+    items = "; ".join(f"Item number {i} with several words in it" for i in range(7))
+    unit = f"Here are the steps: {items}; …"
+    assert prose_words(unit) == 4
+    assert quote_found(unit, "Here are the steps.\n\n" + "\n".join(
+        f"{i + 1}. Item number {i} with several words in it. More." for i in range(9)))
+    assert not quote_found("Here are the steps: Item number 99", "Here are the steps.\n- Item")
