@@ -196,7 +196,8 @@ def test_instructions_inside_a_document_are_not_followed(settings, embedder):
 
 
 def test_hostile_document_renders_as_text_in_the_browser(settings, embedder, tmp_path):
-    from tests.test_web import CHROMIUM, FLAGS, _ask
+    from tests.servers import CHROMIUM, FLAGS
+    from tests.test_web import _ask
 
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian chromium is installed by `make test`")
