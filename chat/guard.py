@@ -39,7 +39,10 @@ _INJECTION = re.compile(
     r"|\b(?:from|by)\s+the\s+(?:operator|developers?|administrator|system)\s*:"
     r"|\b(?:print|reveal|show|repeat|output|dump|give\s+me|tell\s+me)\b(?:\s+\w+){0,4}?\s+"
     r"your\s+(?:configuration|config|settings|instructions?|rules|prompt)\b"
-    r"|\binstructions?\s+you\s+(?:were|have\s+been|got)\s+given\b)",
+    r"|\binstructions?\s+you\s+(?:were|have\s+been|got)\s+given\b"
+    r"|\b(?:system|developer|admin|operator)\s+(?:notice|message|alert)\b"
+    r"|\b(?:notice|message|note)\s+from\s+(?:your|the)\s+(?:developers?|operators?|creators?|"
+    r"administrators?)\b)",
     re.I,
 )
 
@@ -49,7 +52,7 @@ _TAG = re.compile(r"</?[A-Za-z][^<>]{0,500}>")  # markup carries no question: se
 # statements around an instruction ("Let's play a game. You are FreeBot...")
 # are part of the attack, not of a question.
 _ASKS = re.compile(r"\?\s*$|^\W*(?:how|what|why|when|where|which|who|whom|whose|is|are|am|"
-                   r"can|could|should|would|do|does|did|will|tell me|explain|describe|"
+                   r"can|could|should|would|do(?!\s+not\b)|does|did|will|tell me|explain|describe|"
                    r"give me|list|help)\b", re.I)
 _GLUE = frozenset(["and", "or", "but", "then", "also", "so", "now", "please", "just", "first"])
 _LEADING_GLUE = re.compile(rf"^\s*(?:(?:{'|'.join(sorted(_GLUE))})\b[\s,]*)+", re.I)

@@ -78,6 +78,11 @@ class _Lexical:
     vectors: np.ndarray | None = None  # chunk embeddings, row i is ids[i]
     sentences: dict[str, list[Sentence]] = field(default_factory=dict)  # fetched so far
 
+    @functools.cached_property
+    def row(self) -> dict[str, int]:
+        """Each chunk's row in ``vectors``, built once per snapshot, not per question."""
+        return {cid: i for i, cid in enumerate(self.ids)}
+
     def idf(self, term: str) -> float:
         """Inverse document frequency; a term the corpus never uses scores highest."""
         return math.log((len(self.ids) + 1) / (self.df.get(term, 0) + 0.5))
@@ -236,10 +241,9 @@ class Retriever:
     def _fill_dense_scores(self, passages: list[Passage], vector: np.ndarray,
                            lexical: _Lexical) -> None:
         """BM25-only passages have no dense score yet."""
-        row = {cid: i for i, cid in enumerate(lexical.ids)}
         for p in passages:
-            if p.dense is None and p.chunk_id in row:
-                p.dense = float(np.dot(lexical.vectors[row[p.chunk_id]], vector))
+            if p.dense is None and p.chunk_id in lexical.row:
+                p.dense = float(np.dot(lexical.vectors[lexical.row[p.chunk_id]], vector))
 
     def _attach_sentences(self, passages: list[Passage], lexical: _Lexical) -> None:
         """Each passage's sentences, read from the store once per snapshot."""

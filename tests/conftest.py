@@ -106,3 +106,18 @@ def reference_items() -> list[dict]:
     import json
 
     return [json.loads(line) for line in (ROOT / "evals" / "reference_qa.jsonl").open()]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless chromium per test module (skipped where Debian's is missing)."""
+    from tests.servers import CHROMIUM, FLAGS
+
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian chromium is installed by `make test` (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        yield b
+        b.close()

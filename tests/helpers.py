@@ -84,4 +84,4 @@ def run_cli(args: list[str], settings, stdin: str | None = None, **env: str):
                "CAREERBOT_DATA_DIR": str(settings.data_dir),
                "PATH": str(Path(sys.executable).parent), "HF_HUB_OFFLINE": "1", **env}
     return subprocess.run([sys.executable, "-m", "chat.cli", *args], input=stdin,
-                          capture_output=True, text=True, env=environ, cwd=root, timeout=600)
+                          capture_output=True, text=True, env=environ, cwd=root, timeout=1500)

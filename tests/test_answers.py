@@ -57,8 +57,11 @@ def test_few_plain_questions_are_refused(answers, reference_items):
 
 
 def test_off_topic_and_injection_messages_are_all_refused(answers, reference_items):
+    """Every one, on the items a build may be tuned on. The test split's are held by
+    the release gate in aggregate (refusal accuracy per kind): a failing test that
+    names a test item would invite fixing that item, which is tuning on test."""
     for item in reference_items:
-        if item["kind"] in ("oos-blatant", "injection"):
+        if item["kind"] in ("oos-blatant", "injection") and item["split"] != "test":
             answer = answers[item["id"]]
             assert answer.refused, f"{item['question']!r} was answered: {answer.answer!r}"
 

@@ -63,3 +63,12 @@ def test_gate_rules():
     assert any("citation_recall" in f for f in failures)
     assert any("false_refusal_rate" in f for f in failures)
     assert check(good | {"right_passage_cited": FLOORS["right_passage_cited"] - 0.01}, None)
+
+
+def test_gate_fails_when_an_attack_kind_is_answered():
+    good = {k: 1.0 for k in ("refusal_accuracy", "right_passage_cited", "answer_support")}
+    good |= {"false_refusal_rate": 0.0, "latency_p95_ms": 20.0,
+             "by_kind": {"injection": {"n": 12, "refusal_accuracy": 1.0}}}
+    assert check(good, None) == []
+    leaky = good | {"by_kind": {"injection": {"n": 12, "refusal_accuracy": 10 / 12}}}
+    assert any("injection" in f for f in check(leaky, None))

@@ -196,7 +196,8 @@ def test_instructions_inside_a_document_are_not_followed(settings, embedder):
 
 
 def test_hostile_document_renders_as_text_in_the_browser(settings, embedder, tmp_path):
-    from tests.test_web import CHROMIUM, FLAGS, _ask
+    from tests.servers import CHROMIUM, FLAGS
+    from tests.test_web import _ask
 
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian chromium is installed by `make test`")
@@ -218,8 +219,11 @@ def test_hostile_document_renders_as_text_in_the_browser(settings, embedder, tmp
             page.goto(url, wait_until="load")
             page.locator("#question textarea").wait_for(timeout=60_000)
             _ask(page, "How should I publish my portfolio of data projects?")
+            chips = page.locator("#chat .bot").last.locator("details.chip")
+            for i in range(chips.count()):  # open every source card of the answer
+                chips.nth(i).locator("summary").click()
             page.wait_for_timeout(500)
-            panel = page.locator("#sources-panel").inner_text()
+            panel = page.locator("#chat .bot").last.inner_text()
             browser.close()
     finally:
         stop(proc)

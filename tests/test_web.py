@@ -12,13 +12,10 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
-from tests.servers import start_app, stop
+from tests.servers import CHROMIUM, start_app, stop
 
 ARTIFACTS = ROOT / "artifacts"
 SHOTS = ROOT / "docs" / "screenshots"
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update"]
 
 
 @pytest.fixture(scope="module")
@@ -60,18 +57,6 @@ def test_twenty_concurrent_clients_all_get_answers(app_url, reference_items):
     assert len(results) == 20
     assert all(isinstance(r, dict) and r["answer"] for r in results)
     assert sum(not r["refused"] for r in results) >= 18
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium is installed by `make test` (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
-        yield b
-        b.close()
 
 
 DESKTOP = {"width": 1280, "height": 800}
@@ -237,6 +222,16 @@ def test_phone_keeps_the_box_on_screen_with_big_tap_targets(open_page):
     assert _in_viewport(page, "#question textarea")
 
 
+def _assert_cleared_for_good(page) -> None:
+    """The chat empties, and a reload does not bring the stored conversation back."""
+    page.wait_for_function("() => !document.querySelector('#chat .bot')")
+    page.wait_for_timeout(500)
+    page.reload(wait_until="load")
+    page.locator("#question textarea").wait_for()
+    page.wait_for_timeout(1500)
+    assert page.locator("#chat .bot").count() == 0
+
+
 def test_reload_keeps_the_conversation_and_new_chat_clears_it(open_page):
     page = open_page()
     _ask(page, MATHS)
@@ -245,12 +240,7 @@ def test_reload_keeps_the_conversation_and_new_chat_clears_it(open_page):
     assert page.locator("#chat .user").count() == 1
     assert MATHS in page.locator("#chat .user").first.inner_text()
     page.locator("#new-chat").click()
-    page.wait_for_function("() => !document.querySelector('#chat .bot')")
-    page.wait_for_timeout(500)
-    page.reload(wait_until="load")
-    page.locator("#question textarea").wait_for()
-    page.wait_for_timeout(1500)
-    assert page.locator("#chat .bot").count() == 0
+    _assert_cleared_for_good(page)
 
 
 def test_trash_icon_clears_the_stored_conversation_too(open_page):
@@ -258,12 +248,7 @@ def test_trash_icon_clears_the_stored_conversation_too(open_page):
     _ask(page, MATHS)
     page.locator("#chat").hover()
     page.locator("#chat button[aria-label='Clear'], #chat button[title='Clear']").first.click()
-    page.wait_for_function("() => !document.querySelector('#chat .bot')")
-    page.wait_for_timeout(500)
-    page.reload(wait_until="load")
-    page.locator("#question textarea").wait_for()
-    page.wait_for_timeout(1500)
-    assert page.locator("#chat .bot").count() == 0
+    _assert_cleared_for_good(page)
 
 
 def test_typing_while_an_answer_arrives_is_kept(open_page):

@@ -30,7 +30,7 @@ from ingest.index import ingest
 from tests.conftest import CORPUS, ROOT
 from tests.helpers import GOOD_PDF_LINES, make_pdf, run_cli
 from tests.servers import start_app, stop
-from tests.test_web import CHROMIUM, FLAGS, _ask
+from tests.test_web import _ask
 
 TOKEN = "limits-admin-token"
 MAX_FAILURES = 3
@@ -100,18 +100,6 @@ def hostile_app(hostile_settings):
                           CAREERBOT_ADMIN_LOCKOUT_SECONDS="600", CAREERBOT_UPLOAD_MB="1")
     yield url
     stop(proc)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium is installed by `make test` (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
-        yield b
-        b.close()
 
 
 def _junk(chars: int) -> str:
