@@ -21,7 +21,7 @@ from ingest.chunking import ITEM_SEP
 # Weights of the sentence score: meaning, shared words, and the passage's rank.
 SEMANTIC, LEXICAL, PRIOR = 0.6, 0.3, 0.1
 WINDOW = 0.5            # share of a sentence's meaning taken from it read with the next one
-MAX_SENTENCES = 3       # points in an answer
+MAX_SENTENCES = 4       # points in an answer
 MAX_WORDS = 130         # words of an answer outside list items
 MIN_WORDS = 4           # a shorter quote is a stub ("Yeah. No."), never a point
 KEEP_RATIO = 0.7        # a further sentence must score at least this share of the best
@@ -161,11 +161,17 @@ _CONNECTIVE = re.compile(
     re.I)
 
 
+# "Until you find one, here is some advice." promises what the quote does not hold.
+_ANNOUNCES = re.compile(r"\b(?:here (?:is|are)|the following|as follows)\b", re.I)
+ANNOUNCE_WORDS = 20     # an announcing sentence this short is all promise
+
+
 def readable(text: str) -> str | None:
     """The unit as the answer shows it, or None for a stub.
 
     A stub is a quote under ``MIN_WORDS`` words or one that ends in ":" with
-    nothing after it (an introduction whose list was not kept). A leading
+    nothing after it (an introduction whose list was not kept), or a short one
+    announcing what follows ("here is some advice") without it. A leading
     connective ("However, …", "Also, …") is dropped; what is left starts with
     a capital.
     """
@@ -174,6 +180,9 @@ def readable(text: str) -> str | None:
     if stripped != text and stripped:
         text = stripped[0].upper() + stripped[1:]
     if len(text.split()) < MIN_WORDS or text.rstrip().endswith(":"):
+        return None
+    if _ANNOUNCES.search(text) and ITEM_SEP not in text \
+            and len(text.split()) < ANNOUNCE_WORDS:
         return None
     return text
 
@@ -219,20 +228,46 @@ class ExtractiveAnswerer:
 
     def draft(self, query: str, vector: np.ndarray, passages: list[Passage],
               idf: Callable[[str], float] = lambda _t: 1.0) -> Draft:
-        return self.compose(score_sentences(query, vector, passages, idf))
+        return self.compose(score_sentences(query, vector, passages, idf), passages)
 
-    def compose(self, scored: list[_Scored]) -> Draft:
-        """The answer from already-scored sentences (the chain scores them once)."""
+    def compose(self, scored: list[_Scored], passages: list[Passage]) -> Draft:
+        """The answer from already-scored units (the chain scores them once): one
+        line per point, the most direct first, each attributed to where it comes
+        from and quoted as the author's words, so "I have never asked anyone to
+        be my mentor" reads as the essayist's experience, not the bot's."""
         if not scored:
             return Draft("")
         chosen = _readable_order(select(scored))
-        parts, quotes = [], {}
+        lines, quotes = [], {}
         for item in chosen:
             n = item.passage + 1
-            parts.append(f"{readable(item.sentence.text)} [{n}]")
+            lines.append(f"{attribution(passages[item.passage])}: "
+                         f"“{readable(item.sentence.text)}” [{n}]")
             quotes.setdefault(n, []).append(item.sentence.text)
-        return Draft(" ".join(parts), quotes, best=scored[0].score)
+        return Draft("\n".join(lines), quotes, best=scored[0].score)
 
+
+_POINT = re.compile(r"^(?:(.*?): )?“(.*)” \[(\d{1,3})\]$")
+
+
+def points(answer: str) -> list[tuple[str, str, int]]:
+    """An extractive answer's points as (attribution, quote, n): the inverse of
+    ``ExtractiveAnswerer.compose``, for tests and anything that re-renders them."""
+    found = []
+    for line in answer.splitlines():
+        match = _POINT.match(line.strip())
+        if match:
+            found.append((match.group(1) or "", match.group(2), int(match.group(3))))
+    return found
+
+
+def attribution(passage: Passage) -> str:
+    """"*Title* — section": where a point comes from, as the answer names it."""
+    title = passage.title.replace("*", "").strip() or passage.doc_id
+    heading = re.sub(r"(^|\s)#{1,6}\s+", r"\1", passage.heading).replace("*", "").strip()
+    if heading and heading.lower() != title.lower():
+        return f"*{title}* — {heading}"
+    return f"*{title}*"
 
 
 # --- generative ---------------------------------------------------------------

@@ -7,7 +7,6 @@ three give the same answer to the same question.
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
 from collections.abc import Iterator
@@ -160,7 +159,7 @@ class Chain:
             yield self._refusal(ctx)
             return
         if self.answerer is self.extractive:
-            yield self._finish(ctx, self.extractive.compose(ctx.scored), self.extractive.name)
+            yield self._quoted(ctx)
             return
         text = ""
         try:
@@ -170,7 +169,7 @@ class Chain:
                              query=ctx.query.condensed, backend=self.answerer.name,
                              partial=True)
         except LLMError as exc:
-            answer = self._finish(ctx, self.extractive.compose(ctx.scored), self.extractive.name)
+            answer = self._quoted(ctx)
             answer.notice, answer.error = LLM_DOWN, str(exc)
             yield answer
             return
@@ -232,11 +231,17 @@ class Chain:
         return Answer(question=ctx.question, answer=answer, refused=True, topics=ctx.topics,
                       query=ctx.query.condensed, notice=ctx.notice, backend=self.answerer.name)
 
+    def _quoted(self, ctx: _Context) -> Answer:
+        """The extractive answer (also the fallback when the LLM fails)."""
+        draft = self.extractive.compose(ctx.scored, ctx.passages)
+        return self._finish(ctx, draft, self.extractive.name)
+
     def _finish(self, ctx: _Context, draft: Draft, backend: str) -> Answer:
         checked = verify(draft.text, ctx.passages, draft.quotes)
         if not checked.ok:
             return self._refusal(ctx)
-        text = re.sub(r"\s+", " ", checked.text).strip()
+        text = "\n".join(" ".join(line.split()) for line in checked.text.splitlines()
+                         if line.strip())  # one line per point
         return Answer(question=ctx.question, answer=text, refused=False,
                       citations=checked.citations, query=ctx.query.condensed,
                       notice=ctx.notice, backend=backend)

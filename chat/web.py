@@ -160,6 +160,9 @@ def _as_dict(answer: Answer | dict) -> dict:
     return answer.to_dict() if isinstance(answer, Answer) else answer
 
 
+_EMPHASIS = re.compile(r"(?<![\w*])\*([^*<>\n]+)\*(?![\w*])")
+
+
 def answer_html(answer: Answer | dict, key: str = "a") -> str:
     """The chat bubble: inert text with each ``[n]`` linked to its card, then the
     numbered source chips that open into those cards.
@@ -180,6 +183,7 @@ def answer_html(answer: Answer | dict, key: str = "a") -> str:
                 f"<span class='sr-only'>{label}</span></a>")
 
     text = re.sub(r"\[(\d{1,3})\]", cite, plain_html(str(a.get("answer", ""))))
+    text = _EMPHASIS.sub(r"<em>\1</em>", text)  # a point's "*Title*", on escaped text
     if a.get("notice"):
         text += f"<br><br><em>{plain_html(str(a['notice']))}</em>"
     chips = "".join(_chip(c, key) for c in a.get("citations", []))

@@ -86,7 +86,8 @@ def score_item(chain: Chain, item: dict) -> Row:
         support_rank=support_rank,
         citation_precision=m.citation_precision(cited, item["support"], item["expected_docs"]),
         citation_recall=m.citation_recall(cited, item["support"]),
-        answer_support=m.answer_support(answer.answer, [c.text for c in answer.citations])
+        answer_support=m.answer_support(  # a point's attribution names its passage's title
+            answer.answer, [f"{c.title}\n{c.heading}\n{c.text}" for c in answer.citations])
         if not answer.refused else 0.0,
         f1=m.token_f1(answer.answer, item["reference_answer"]) if not answer.refused else 0.0,
         rouge_l=m.rouge_l(answer.answer, item["reference_answer"]) if not answer.refused else 0.0,

@@ -238,7 +238,20 @@ def _faq_unit(question: str, answer: str) -> str:
     return " ".join([question, *kept])
 
 
-def split_sentences(text: str, min_words: int = 3) -> list[tuple[str, bool]]:
+# Sections that list sources rather than say something: found, never quoted.
+_REFERENCE_HEADING = re.compile(
+    r"^\W*(?:references?|bibliography|sources|further reading|footnotes|notes|citations)\W*$",
+    re.I)
+
+
+def quotable(heading: str) -> bool:
+    """May an answer quote a passage under this heading? Not a reference list:
+    "The Art of Mentoring." is a book title, not advice."""
+    last = re.sub(r"^#{1,6}\s+", "", heading.split(" > ")[-1]).strip()
+    return not _REFERENCE_HEADING.match(last)
+
+
+def split_sentences(text: str, min_words: int = 3, after: str = "") -> list[tuple[str, bool]]:
     """The answer units of a passage, verbatim but for list markers, for extractive answers.
 
     A unit is a sentence; or the sentence that introduces a list together with
@@ -249,8 +262,13 @@ def split_sentences(text: str, min_words: int = 3) -> list[tuple[str, bool]]:
     well. Each comes with a flag, true for an FAQ question whose answer is not
     in this passage's text beneath it (the next unit, if any, answers it). Heading lines and
     fragments under ``min_words`` are dropped.
+
+    ``after`` is the document's text after this passage: a list whose items
+    run past the chunk's end (five long steps do not fit in one chunk) takes
+    them from there, up to the next heading, so its unit still has them all.
     """
     lines = _lines(text)
+    following = _lines(re.split(r"^\s*#{1,6}\s", after, maxsplit=1, flags=re.M)[0])
     out: list[tuple[str, bool]] = []
     i = 0
     while i < len(lines):
@@ -264,6 +282,8 @@ def split_sentences(text: str, min_words: int = 3) -> list[tuple[str, bool]]:
         if not line.item and nxt is not None and nxt.item and sentences \
                 and _INTRO.search(sentences[-1]):
             run = _item_run(lines, i + 1)
+            if i + 1 + len(run) == len(lines):  # the list goes on past the chunk
+                run += _item_run(following, 0)
             items = [_item_text(x.text) for x in run if x.depth == nxt.depth]
             out.extend((s, False) for s in sentences[:-1])
             out.append((_list_unit(sentences[-1], items), False))

@@ -157,15 +157,23 @@ def _merge_paragraphs(blocks: list[str]) -> list[str]:
     return [p for p in paragraphs if p]
 
 
+_JOINED_SENTENCES = re.compile(
+    r"(?<=[a-z]{3})(?=(?:The|This|These|They|There|It['’]s|I['’](?:m|ve|d|ll)|We|My|Our)\b)")
+
+
 def fix_spacing(text: str) -> str:
     """Restore the spaces a scraper loses where list items were flattened.
 
     ``mentorship:Large companies`` and ``right?.Because`` become
     ``mentorship: Large companies`` and ``right? Because``. Only a lowercase
     letter followed by punctuation and a capitalised word qualifies, so
-    URLs and abbreviations are left alone.
+    URLs and abbreviations are left alone. Where a scraper joined two quotes
+    with nothing between (``relationshipIt’s``, ``CharmingThe``), a full stop
+    goes back before a word that only ever starts a sentence; camel-case names
+    (LinkedIn, MentorCruise) end in other words and are kept.
     """
     text = text.replace("\xa0", " ")
+    text = _JOINED_SENTENCES.sub(". ", text)
     text = re.sub(r"\?\.(?=[A-Z])", "? ", text)
     text = re.sub(r"(?<=[a-z])([:.!?])(?=[A-Z][a-z])", r"\1 ", text)
     text = re.sub(r"[ \t]+\n", "\n", text)

@@ -32,13 +32,13 @@ from chat.store import (
     open_collection,
     remove_stale_folders,
 )
-from ingest.chunking import chunk_document, split_sentences
+from ingest.chunking import chunk_document, quotable, split_sentences
 from ingest.loaders import SUPPORTED, doc_id_for, load_bytes, read_checked
 from ingest.types import Chunk, Document, LoadError
 
 # Bump when cleaning or chunking changes what a given file turns into:
 # every document is then re-indexed once.
-PIPELINE_VERSION = "4"
+PIPELINE_VERSION = "7"
 MANIFEST_VERSION = 1
 SAMPLE = 5  # stored vectors per collection read back to check the index files
 _SKIP_NAMES = {"README.md", "readme.md"}
@@ -415,7 +415,8 @@ class Indexer:
         if not pending:
             return
         chunks = [(p.doc, c) for p in pending for c in p.chunks]
-        split = {c.id: split_sentences(c.text) for _, c in chunks}
+        split = {c.id: split_sentences(c.text, after=doc.text[c.end:]) if quotable(c.heading)
+                 else [] for doc, c in chunks}
         sentences = [(c, i, text, faq) for _, c in chunks
                      for i, (text, faq) in enumerate(split[c.id])]
         texts = [c.embedding_text(doc.title) for doc, c in chunks] + [s[2] for s in sentences]

@@ -85,3 +85,14 @@ def run_cli(args: list[str], settings, stdin: str | None = None, **env: str):
                "PATH": str(Path(sys.executable).parent), "HF_HUB_OFFLINE": "1", **env}
     return subprocess.run([sys.executable, "-m", "chat.cli", *args], input=stdin,
                           capture_output=True, text=True, env=environ, cwd=root, timeout=1500)
+
+
+def quoted_from(quote: str, citation) -> bool:
+    """Is ``quote`` the source's own words? In the cited passage, or, for a list
+    whose items run past the passage's end, in the document it comes from."""
+    from chat.answerers import quote_found
+
+    if quote_found(quote, citation.text):
+        return True
+    path = Path(citation.source)
+    return path.is_file() and quote_found(quote, path.read_text(encoding="utf-8"))

@@ -6,11 +6,12 @@ import re
 
 import pytest
 
-from chat.answerers import quote_found
+from chat.answerers import MAX_SENTENCES, points
 from chat.chain import Chain
 from chat.config import Settings
 from chat.verify import markers
 from evals.metrics import contains_support
+from tests.helpers import quoted_from
 
 
 @pytest.fixture(scope="module")
@@ -86,23 +87,34 @@ def test_every_sentence_is_copied_from_the_passage_it_cites(answers):
     for answer in answers.values():
         if answer.refused:
             continue
-        for sentence, n in re.findall(r"(.+?) \[(\d+)\]\s*", answer.answer):
-            assert quote_found(sentence, answer.citations[int(n) - 1].text), (sentence, n)
+        found = points(answer.answer)
+        assert len(found) == len(answer.answer.splitlines()), answer.answer
+        for _, quote, n in found:
+            assert quoted_from(quote, answer.citations[n - 1]), (quote, n)
+
+
+def test_every_point_names_where_it_comes_from(answers):
+    """"*Title* — section:" before each quote, so the author's "I" is not the bot's."""
+    for answer in answers.values():
+        if answer.refused:
+            continue
+        for where, _, n in points(answer.answer):
+            assert where.startswith(f"*{answer.citations[n - 1].title.replace('*', '')}*"), where
 
 
 def test_no_answer_to_any_eval_question_quotes_a_stub(answers):
     """Every point says something on its own: at least four words, no "…are:"
     left without its list, no opening "However,"/"Also," with nothing before it,
-    no quote twice, at most three points."""
+    no quote twice, at most ``MAX_SENTENCES`` points."""
     for answer in answers.values():
         if answer.refused:
             continue
-        points = [s.strip() for s, _ in re.findall(r"(.+?) \[(\d+)\]\s*", answer.answer)]
-        assert len(points) <= 3, answer.answer
-        assert len(set(points)) == len(points), answer.answer
-        for point in points:
-            assert len(point.split()) >= 4 and not point.endswith(":"), (point, answer.question)
-            assert not re.match(r"(?:However|Also|But|So|And)\b", point), point
+        quotes = [q for _, q, _ in points(answer.answer)]
+        assert 1 <= len(quotes) <= MAX_SENTENCES, answer.answer
+        assert len(set(quotes)) == len(quotes), answer.answer
+        for quote in quotes:
+            assert len(quote.split()) >= 4 and not quote.endswith(":"), (quote, answer.question)
+            assert not re.match(r"(?:However|Also|But|So|And)\b", quote), quote
 
 
 def test_a_list_question_is_answered_with_the_list(chain):

@@ -11,7 +11,6 @@ each quoted sentence is in the passage it cites).
 
 from __future__ import annotations
 
-import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -21,12 +20,13 @@ from hypothesis import HealthCheck, example, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from chat.answerers import quote_found
+from chat.answerers import points
 from chat.chain import Chain
 from chat.config import Settings
 from chat.types import Answer
 from chat.verify import markers
 from ingest.index import ingest
+from tests.helpers import quoted_from
 
 ROOT = Path(__file__).resolve().parent.parent
 ORDINARY = ROOT / "corpus" / "resources" / "kaggle.md"
@@ -73,8 +73,10 @@ def _assert_verifies(answer: Answer) -> None:
     assert answer.citations
     used = markers(answer.answer)
     assert used and all(1 <= n <= len(answer.citations) for n in used), answer.answer
-    for quoted, n in re.findall(r"(.+?) \[(\d+)\]\s*", answer.answer):
-        assert quote_found(quoted, answer.citations[int(n) - 1].text), (quoted, n)
+    found = points(answer.answer)
+    assert len(found) == len(answer.answer.splitlines()), answer.answer
+    for _, quote, n in found:
+        assert quoted_from(quote, answer.citations[n - 1]), (quote, n)
 
 
 @pytest.mark.slow
