@@ -238,11 +238,13 @@ class ExtractiveAnswerer:
         if not scored:
             return Draft("")
         chosen = _readable_order(select(scored))
-        lines, quotes = [], {}
+        lines, quotes, named = [], {}, set()
         for item in chosen:
             n = item.passage + 1
-            lines.append(f"{attribution(passages[item.passage])}: "
+            passage = passages[item.passage]
+            lines.append(f"{attribution(passage, passage.title in named)}: "
                          f"“{readable(item.sentence.text)}” [{n}]")
+            named.add(passage.title)
             quotes.setdefault(n, []).append(item.sentence.text)
         return Draft("\n".join(lines), quotes, best=scored[0].score)
 
@@ -261,13 +263,18 @@ def points(answer: str) -> list[tuple[str, str, int]]:
     return found
 
 
-def attribution(passage: Passage) -> str:
-    """"*Title* — section": where a point comes from, as the answer names it."""
+def attribution(passage: Passage, named: bool = False) -> str:
+    """"*Title* — section": where a point comes from. The section is the
+    innermost heading; once a title has been ``named`` in the answer, its
+    further points give the section alone."""
     title = passage.title.replace("*", "").strip() or passage.doc_id
-    heading = re.sub(r"(^|\s)#{1,6}\s+", r"\1", passage.heading).replace("*", "").strip()
-    if heading and heading.lower() != title.lower():
-        return f"*{title}* — {heading}"
-    return f"*{title}*"
+    heading = re.sub(r"(^|\s)#{1,6}\s+", r"\1", passage.heading.split(" > ")[-1])
+    heading = heading.replace("*", "").strip()
+    if heading.lower() == title.lower():
+        heading = ""
+    if named and heading:
+        return heading
+    return f"*{title}* — {heading}" if heading else f"*{title}*"
 
 
 # --- generative ---------------------------------------------------------------

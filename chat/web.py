@@ -224,8 +224,10 @@ def _highlight(passage: str, quote: str) -> str:
     """Escape the passage, mark the quoted sentences inside it, and show its
     Markdown heading lines as bold text rather than "## " marks."""
     spans = []
-    for sentence in re.split(r"(?<=[.!?:;])\s+|…", quote.strip()):
-        sentence = sentence.strip().rstrip(".:;").strip()  # a list unit's pieces
+    for piece in re.split(r"(?<=[.!?:;])\s+|…", quote.strip()):
+        sentence = piece.strip()
+        if sentence not in passage:  # a list unit's piece: its stop was added
+            sentence = sentence.rstrip(".:;").strip()
         start = passage.find(sentence) if sentence else -1
         if start >= 0:
             spans.append((start, start + len(sentence)))
