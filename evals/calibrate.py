@@ -113,9 +113,44 @@ def fit_support(features: np.ndarray, labels: np.ndarray, groups: list[str],
                             "unanswerable": int((labels == 0).sum())}}
 
 
+def batch(item: dict) -> str:
+    """Which writing batch a dev item came from ("d2", "d3": written blind by
+    helpers; "d": the first dev set; "q": legacy), from its id."""
+    head = item["id"].split("-")[0] if "-" in item["id"] else "q"
+    return head.rstrip("ao") or head
+
+
+def held_out_batches(prepared: list, sets: dict[str, tuple[str, ...]]) -> dict:
+    """For each set of signals: the support model fitted on dev without one
+    writing batch, its threshold chosen as in ``fit_support``, scored on that
+    batch (false refusals, out-of-scope refused). A batch written later by
+    someone else is the nearest thing on dev to questions nobody tuned for;
+    a signal set whose figures hold up there generalises."""
+    batches = sorted({batch(i) for i, _ in prepared} - {"q"})
+    report = {}
+    for name, names in sets.items():
+        x = np.array([c.signals.as_list(names) for _, c in prepared])
+        y = np.array([1 if i["answerable"] else 0 for i, _ in prepared])
+        groups = [i["topic"] for i, _ in prepared]
+        of = np.array([batch(i) for i, _ in prepared])
+        report[name] = {"signals": list(names)}
+        for b in batches:
+            train, held = of != b, of == b
+            fitted = fit_support(x[train], y[train], list(np.array(groups)[train]))
+            z = (x[held] - np.array(fitted["mean"])) / np.array(fitted["scale"])
+            p = 1 / (1 + np.exp(-(z @ np.array(fitted["weights"]) + fitted["bias"])))
+            refused = p < fitted["threshold"]
+            report[name][b] = {
+                "false_refusal_rate": round(float(refused[y[held] == 1].mean()), 4)
+                if (y[held] == 1).any() else None,
+                "out_of_scope_refused": round(float(refused[y[held] == 0].mean()), 4)
+                if (y[held] == 0).any() else None}
+    return report
+
+
 def calibrate(chain, items: list[dict], corpus_sentences: list[str]) -> dict:
     """Fit both models on dev ``items``; returns the calibration file's content."""
-    from chat.refusal import SIGNALS, Refusal
+    from chat.refusal import MEASURED, SIGNALS, Refusal
 
     domain = fit_domain(chain.embedder, corpus_sentences)
     examples = chain.embedder.embed(_lines(BACKGROUND / "in-domain.txt")).astype(np.float16)
@@ -129,6 +164,7 @@ def calibrate(chain, items: list[dict], corpus_sentences: list[str]) -> dict:
     prepared = [(item, chain._prepare(item["question"], item.get("history"))) for item in dev]
     prepared = [(item, ctx) for item, ctx in prepared if not hasattr(ctx, "refused")]
     choice = choose_thresholds(prepared)
+    held_out = held_out_batches(prepared, {"chosen": SIGNALS, "all measured": MEASURED})
     domain["threshold"], support = choice["domain_threshold"], choice["support"]
     domain["dev"] = choice["domain_dev"]
     domain["candidates"] = choice["candidates"]
@@ -140,7 +176,8 @@ def calibrate(chain, items: list[dict], corpus_sentences: list[str]) -> dict:
             "generic": {"examples": GENERIC_EXAMPLES.relative_to(ROOT / "evals").as_posix(),
                         "source": "background/in-domain.txt"},
             "support": {"signals": list(SIGNALS), **support,
-                        "target_false_refusals": TARGET_FALSE_REFUSALS}}
+                        "target_false_refusals": TARGET_FALSE_REFUSALS,
+                        "held_out_batches": held_out}}
 
 
 def choose_thresholds(prepared: list) -> dict:
