@@ -158,23 +158,18 @@ class Chain:
         if not ctx.decision.answer:
             yield self._refusal(ctx)
             return
-        if self.answerer is self.extractive:
-            yield self._quoted(ctx)
-            return
-        text = ""
         try:
-            for token in self.answerer.stream(ctx.query.condensed, ctx.vector, ctx.passages):
-                text += token
-                yield Answer(question=ctx.question, answer=text, refused=False,
+            for draft in self.answerer.drafts(ctx.query.condensed, ctx.passages, ctx.scored):
+                if draft.final:
+                    yield self._finish(ctx, draft, self.answerer.name)
+                    return
+                yield Answer(question=ctx.question, answer=draft.text, refused=False,
                              query=ctx.query.condensed, backend=self.answerer.name,
                              partial=True)
         except LLMError as exc:
             answer = self._quoted(ctx)
             answer.notice, answer.error = LLM_DOWN, str(exc)
             yield answer
-            return
-        draft = Draft("" if "NOT_COVERED" in text else text.strip())
-        yield self._finish(ctx, draft, self.answerer.name)
 
     def _prepare(self, question: object, history: object) -> _Context | Answer:
         guarded = guard(question, self.settings.question_chars)
@@ -213,12 +208,13 @@ class Chain:
         """An LLM's standalone version of a follow-up, when one is configured; it is
         kept only if it shares a word with the conversation (a rewrite that
         wandered off is worse than none)."""
-        rewrite = getattr(self.answerer, "condense", None)
-        if rewrite is None or not turns or not looks_like_follow_up(question):
+        if not turns or not looks_like_follow_up(question):
             return None
         try:
-            rewritten = rewrite(question, turns)
+            rewritten = self.answerer.condense(question, turns)
         except LLMError:
+            return None
+        if not rewritten:
             return None
         known = set(tokenize(" ".join(t["content"] for t in turns[-2:]) + " " + question))
         return rewritten if known & set(tokenize(rewritten)) else None

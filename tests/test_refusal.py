@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from chat.refusal import SIGNALS, CalibrationError, Refusal, Signals
+from chat.refusal import MEASURED, SIGNALS, CalibrationError, Refusal, Signals
 from evals.calibrate import fingerprint
 from tests.conftest import ROOT
 
@@ -23,7 +23,7 @@ def _calibration(threshold: float = 0.5) -> dict:
 
 
 def _signals(best: float, domain: float = 1.0) -> Signals:
-    values = dict.fromkeys(SIGNALS, 0.0) | {"best_sentence": best, "domain": domain}
+    values = dict.fromkeys(MEASURED, 0.0) | {"best_sentence": best, "domain": domain}
     return Signals(**values)
 
 
