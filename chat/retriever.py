@@ -257,8 +257,11 @@ class Retriever:
         records = lexical.records
         ids = [f"{cid}:{i}" for cid in chunk_ids
                for i in range(int(records.get(cid, {}).get("sentences", 0)))]
-        got = self.sentences.get(ids=ids, include=["documents", "metadatas", "embeddings"])
         by_chunk: dict[str, list[Sentence]] = {cid: [] for cid in chunk_ids}
+        if not ids:  # none of them has units (a reference list): Chroma refuses get([])
+            lexical.sentences.update(by_chunk)
+            return
+        got = self.sentences.get(ids=ids, include=["documents", "metadatas", "embeddings"])
         for text, meta, vec in zip(got["documents"], got["metadatas"], got["embeddings"],
                                    strict=True):
             by_chunk.setdefault(meta["chunk_id"], []).append(

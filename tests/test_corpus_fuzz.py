@@ -115,3 +115,18 @@ def test_a_document_of_single_word_bullets_does_not_break_questions(tmp_path, em
     answer = chain.ask("Should I learn Docker and Airflow?")
     _assert_verifies(answer)
     assert "went wrong" not in answer.answer
+
+
+def test_a_question_that_finds_only_a_reference_list_is_answered_or_refused(tmp_path, embedder):
+    """A reference list is found but never quoted (it has no answer units): a
+    question that retrieves nothing else must not be told the index is down."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    books = [f"- The Art of Mentoring, volume {n}, by Author Number {n}." for n in range(1, 16)]
+    (corpus / "reading.md").write_text("# Reading\n\n## References\n\n" + "\n".join(books)
+                                       + "\n", encoding="utf-8")
+    settings = Settings(corpus_dir=corpus, data_dir=tmp_path / "data", _env_file=None)
+    ingest(settings, embedder=embedder)
+    answer = Chain(settings, embedder=embedder).ask("Which books on mentoring are listed?")
+    assert answer.error is None, answer.error
+    assert answer.refused and "temporarily unavailable" not in answer.answer
