@@ -113,18 +113,34 @@ def score_sentences(query: str, vector: np.ndarray, passages: list[Passage],
         for i, sentence in enumerate(passage.sentences):
             after = passage.sentences[i + 1] if i + 1 < len(passage.sentences) else None
             semantic = _meaning(sentence, after, vector)
-            own = set(tokenize(sentence.text))
+            own = _terms(sentence)
             lexical = 0.5 * _overlap(weights, own) + 0.5 * _overlap(weights, own | context)
             score = SEMANTIC * semantic + LEXICAL * lexical + PRIOR * prior
             if sentence.text.rstrip().endswith("?"):
                 carried = score if sentence.faq else 0.0
                 continue
-            if is_instruction(sentence.text):  # a planted instruction is never an answer
+            if _planted(sentence):  # a planted instruction is never an answer
                 carried = 0.0
                 continue
             scored.append(_Scored(max(score, carried), n, sentence))
             carried = 0.0
     return sorted(scored, key=lambda s: -s.score)
+
+
+def _terms(sentence: Sentence) -> frozenset[str]:
+    """A unit's stems, worked out once: units are kept per index snapshot and
+    scored again for every question that retrieves them."""
+    if sentence.terms is None:
+        sentence.terms = frozenset(tokenize(sentence.text))
+    return sentence.terms
+
+
+def _planted(sentence: Sentence) -> bool:
+    """Is the unit an instruction planted in a document? Decided once per unit:
+    the check is a long pattern and was a third of the answering time."""
+    if sentence.instruction is None:
+        sentence.instruction = is_instruction(sentence.text)
+    return sentence.instruction
 
 
 def _similar(a: Sentence, b: Sentence) -> bool:

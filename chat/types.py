@@ -17,6 +17,8 @@ class Sentence:
     index: int
     vector: object = None  # numpy vector; kept loose so this module needs no numpy
     faq: bool = False      # an FAQ question: its answer is the next sentence
+    terms: frozenset[str] | None = None  # its stems, filled in on first use
+    instruction: bool | None = None      # a planted instruction? filled in on first use
 
 
 @dataclass
