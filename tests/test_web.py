@@ -285,6 +285,9 @@ def test_one_vote_per_answer(open_page, indexed_settings):
 
 def test_refusal_lists_resources_and_starters_come_back(open_page):
     page = open_page()
+    page.wait_for_function(  # the starters render their text a moment after the page loads
+        "() => { const b = document.querySelector('#suggestions button, #suggestions tr');"
+        " return b && b.innerText.trim().length > 0; }")
     first = page.locator("#suggestions button, #suggestions tr").first.inner_text()
     _ask(page, "What is the best recipe for sourdough bread?")
     text = page.locator("#chat .bot").last.inner_text()
