@@ -17,7 +17,7 @@ import numpy as np
 from chat.guard import is_instruction
 from chat.retriever import tokenize
 from chat.types import Passage, Sentence
-from ingest.chunking import ITEM_SEP
+from ingest.chunking import ITEM_SEP, innermost_heading
 
 # Weights of the sentence score: meaning, shared words, and the passage's rank.
 SEMANTIC, LEXICAL, PRIOR = 0.6, 0.3, 0.1
@@ -36,7 +36,6 @@ class Draft:
 
     text: str
     quotes: dict[int, list[str]] = field(default_factory=dict)
-    best: float = 0.0   # score of the best sentence
     final: bool = True  # false for a generative answer still being written
 
 
@@ -223,6 +222,10 @@ def readable(text: str) -> str | None:
     return text
 
 
+# Where a unit's quote is cut into pieces that each stand in its passage.
+QUOTE_PIECES = re.compile(r"(?<=[.!?:;])\s+|…")
+
+
 def quote_found(quote: str, passage: str) -> bool:
     """Is every piece of ``quote`` in ``passage``? The one check that an answer's
     quote is the source's own words.
@@ -235,7 +238,7 @@ def quote_found(quote: str, passage: str) -> bool:
     piece by piece (cut at sentence ends, ":" and ";").
     """
     text = " ".join(_clean_sentence(passage).lower().split())
-    pieces = re.split(r"(?<=[.!?:;])\s+|…", " ".join(_clean_sentence(quote).lower().split()))
+    pieces = QUOTE_PIECES.split(" ".join(_clean_sentence(quote).lower().split()))
     pieces = [p.strip().rstrip(".:;").strip() for p in pieces]
     return all(p in text for p in pieces if p)
 
@@ -262,10 +265,6 @@ class ExtractiveAnswerer:
 
     name = "extractive"
 
-    def draft(self, query: str, vector: np.ndarray, passages: list[Passage],
-              idf: Callable[[str], float] = lambda _t: 1.0) -> Draft:
-        return self.compose(score_sentences(query, vector, passages, idf), passages)
-
     def drafts(self, question: str, passages: list[Passage],
                scored: list[_Scored]) -> Iterator[Draft]:
         yield self.compose(scored, passages)
@@ -289,7 +288,7 @@ class ExtractiveAnswerer:
                          f"“{readable(item.sentence.text)}” [{n}]")
             named.add(passage.title)
             quotes.setdefault(n, []).append(item.sentence.text)
-        return Draft("\n".join(lines), quotes, best=scored[0].score)
+        return Draft("\n".join(lines), quotes)
 
 
 _POINT = re.compile(r"^(?:(.*?): )?“(.*)” \[(\d{1,3})\]$")
@@ -311,8 +310,7 @@ def attribution(passage: Passage, named: bool = False) -> str:
     innermost heading; once a title has been ``named`` in the answer, its
     further points give the section alone."""
     title = passage.title.replace("*", "").strip() or passage.doc_id
-    heading = re.sub(r"(^|\s)#{1,6}\s+", r"\1", passage.heading.split(" > ")[-1])
-    heading = heading.replace("*", "").strip()
+    heading = innermost_heading(passage.heading).replace("*", "").strip()
     if heading.lower() == title.lower():
         heading = ""
     if named and heading:

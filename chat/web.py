@@ -20,6 +20,7 @@ from pathlib import Path
 
 import gradio as gr
 
+from chat.answerers import QUOTE_PIECES
 from chat.chain import Chain
 from chat.condense import normalise_history
 from chat.config import Settings
@@ -224,7 +225,7 @@ def _highlight(passage: str, quote: str) -> str:
     """Escape the passage, mark the quoted sentences inside it, and show its
     Markdown heading lines as bold text rather than "## " marks."""
     spans = []
-    for piece in re.split(r"(?<=[.!?:;])\s+|…", quote.strip()):
+    for piece in QUOTE_PIECES.split(quote.strip()):
         sentence = piece.strip()
         if sentence not in passage:  # a list unit's piece: its stop was added
             sentence = sentence.rstrip(".:;").strip()

@@ -127,16 +127,16 @@ def held_out_batches(prepared: list, sets: dict[str, tuple[str, ...]]) -> dict:
     someone else is the nearest thing on dev to questions nobody tuned for;
     a signal set whose figures hold up there generalises."""
     batches = sorted({batch(i) for i, _ in prepared} - {"q"})
+    y = np.array([1 if i["answerable"] else 0 for i, _ in prepared])
+    groups = np.array([i["topic"] for i, _ in prepared])
+    of = np.array([batch(i) for i, _ in prepared])
     report = {}
     for name, names in sets.items():
         x = np.array([c.signals.as_list(names) for _, c in prepared])
-        y = np.array([1 if i["answerable"] else 0 for i, _ in prepared])
-        groups = [i["topic"] for i, _ in prepared]
-        of = np.array([batch(i) for i, _ in prepared])
         report[name] = {"signals": list(names)}
         for b in batches:
             train, held = of != b, of == b
-            fitted = fit_support(x[train], y[train], list(np.array(groups)[train]))
+            fitted = fit_support(x[train], y[train], list(groups[train]))
             z = (x[held] - np.array(fitted["mean"])) / np.array(fitted["scale"])
             p = 1 / (1 + np.exp(-(z @ np.array(fitted["weights"]) + fitted["bias"])))
             refused = p < fitted["threshold"]

@@ -244,11 +244,16 @@ _REFERENCE_HEADING = re.compile(
     re.I)
 
 
+def innermost_heading(heading: str) -> str:
+    """The last part of a chunk's heading path ("PART 2 > “Amplify” phase"),
+    without Markdown's "#" marks."""
+    return re.sub(r"(^|\s)#{1,6}\s+", r"\1", heading.split(" > ")[-1]).strip()
+
+
 def quotable(heading: str) -> bool:
     """May an answer quote a passage under this heading? Not a reference list:
     "The Art of Mentoring." is a book title, not advice."""
-    last = re.sub(r"^#{1,6}\s+", "", heading.split(" > ")[-1]).strip()
-    return not _REFERENCE_HEADING.match(last)
+    return not _REFERENCE_HEADING.match(innermost_heading(heading))
 
 
 def split_sentences(text: str, min_words: int = 3, after: str = "") -> list[tuple[str, bool]]:
@@ -268,7 +273,6 @@ def split_sentences(text: str, min_words: int = 3, after: str = "") -> list[tupl
     them from there, up to the next heading, so its unit still has them all.
     """
     lines = _lines(text)
-    following = _lines(re.split(r"^\s*#{1,6}\s", after, maxsplit=1, flags=re.M)[0])
     out: list[tuple[str, bool]] = []
     i = 0
     while i < len(lines):
@@ -282,8 +286,8 @@ def split_sentences(text: str, min_words: int = 3, after: str = "") -> list[tupl
         if not line.item and nxt is not None and nxt.item and sentences \
                 and _INTRO.search(sentences[-1]):
             run = _item_run(lines, i + 1)
-            if i + 1 + len(run) == len(lines):  # the list goes on past the chunk
-                run += _item_run(following, 0)
+            if i + 1 + len(run) == len(lines) and after:  # the list goes on past the chunk
+                run += _item_run(_lines(_until_heading(after)), 0)
             items = [_item_text(x.text) for x in run if x.depth == nxt.depth]
             out.extend((s, False) for s in sentences[:-1])
             out.append((_list_unit(sentences[-1], items), False))
@@ -293,6 +297,10 @@ def split_sentences(text: str, min_words: int = 3, after: str = "") -> list[tupl
         out.extend((s, faq and s.endswith("?")) for s in sentences)
         i += 1
     return out
+
+
+def _until_heading(text: str) -> str:
+    return re.split(r"^\s*#{1,6}\s", text, maxsplit=1, flags=re.M)[0]
 
 
 def _item_run(lines: list[_Line], start: int) -> list[_Line]:
