@@ -293,6 +293,9 @@ def test_refusal_lists_resources_and_starters_come_back(open_page):
     text = page.locator("#chat .bot").last.inner_text()
     assert "doesn't cover" in text
     page.locator("#corpus-sources").get_by_text("All sources in the corpus").click()
+    page.wait_for_function(  # the accordion renders its list a moment after it opens
+        "() => [...document.querySelectorAll('#corpus-sources li')]"
+        ".some(li => li.innerText.trim().endsWith('(resource)'))")
     resources = [t.strip() for t in page.locator("#corpus-sources li").all_inner_texts()
                  if t.strip().endswith("(resource)")]
     assert resources
