@@ -6,9 +6,10 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 STAMP  := $(VENV)/.installed
+FSTAMP := $(VENV)/.fast-installed
 TSTAMP := $(VENV)/.test-installed
 
-.PHONY: run install test test-deps lint ingest eval bench clean
+.PHONY: run install test test-fast test-deps lint ingest eval bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -43,8 +44,11 @@ $(CHROMIUM):
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 
-$(TSTAMP): $(STAMP) $(WHEELS)/.llama-$(LLAMA_VERSION) | $(CHROMIUM)
+$(FSTAMP): $(STAMP)
 	$(PIP) install --quiet -e '.[test]'
+	@touch $@
+
+$(TSTAMP): $(FSTAMP) $(WHEELS)/.llama-$(LLAMA_VERSION) | $(CHROMIUM)
 	$(PIP) install --quiet --find-links $(WHEELS) "llama-cpp-python[server]==$(LLAMA_VERSION)"
 	@touch $@
 
@@ -59,8 +63,14 @@ run: install
 ingest: install
 	$(VENV)/bin/careerbot ingest
 
+# Everything: the real model, real Chroma, a live server, a real browser, a local LLM.
 test: test-deps
 	$(PY) -m pytest
+
+# The fast tier (about a minute): every test that needs no model, browser or LLM
+# server; ingest and the chain run with the built-in `hash` embedder.
+test-fast: $(FSTAMP)
+	$(PY) -m pytest -m "not slow" -q
 
 eval: install
 	$(VENV)/bin/careerbot eval --gate

@@ -16,9 +16,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from chat.config import Settings  # noqa: E402
-from chat.embedder import get_embedder  # noqa: E402
-from chat.store import open_collection  # noqa: E402
+from core.config import Settings  # noqa: E402
+from core.embedder import get_embedder  # noqa: E402
+from core.store import open_collection  # noqa: E402
 from ingest.index import ingest  # noqa: E402
 
 SIZES = [96, 128, 192, 256, 384, 512]

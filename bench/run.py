@@ -38,10 +38,10 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 
 from chat.chain import Chain  # noqa: E402
-from chat.config import Settings  # noqa: E402
-from chat.embedder import get_embedder  # noqa: E402
 from chat.retriever import tokenize  # noqa: E402
-from chat.store import client_for, open_collection  # noqa: E402
+from core.config import Settings  # noqa: E402
+from core.embedder import get_embedder  # noqa: E402
+from core.store import client_for, open_collection  # noqa: E402
 from evals import metrics as m  # noqa: E402
 from evals.suite import load_items  # noqa: E402
 from ingest.chunking import split_sentences  # noqa: E402
@@ -120,7 +120,7 @@ class BM25Only:
         self.retriever = chain.retriever
 
     def run(self, item: dict) -> dict:
-        lex = self.retriever.lexical()
+        lex = self.retriever.snapshot()
         tokens = [t for t in tokenize(query_text(item)) if t in lex.index.vocab_dict]
         hits = []
         if tokens:

@@ -15,9 +15,8 @@ from typing import Protocol
 import numpy as np
 
 from chat.guard import is_instruction
-from chat.retriever import tokenize
-from chat.types import Passage, Sentence
-from ingest.chunking import ITEM_SEP, innermost_heading
+from core.text import ITEM_SEP, innermost_heading, tokenize
+from core.types import Passage, Sentence
 
 # Weights of the sentence score: meaning, shared words, and the passage's rank.
 SEMANTIC, LEXICAL, PRIOR = 0.6, 0.3, 0.1

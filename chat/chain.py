@@ -22,15 +22,16 @@ from chat.answerers import (
     score_sentences,
 )
 from chat.condense import looks_like_follow_up, normalise_history
-from chat.config import Settings
-from chat.embedder import Embedder, get_embedder
 from chat.guard import guard
 from chat.query import Query, drop_filler, understand
 from chat.refusal import Decision, Refusal, Signals, measure
-from chat.retriever import NEIGHBOURS_OF, Retriever, tokenize
-from chat.store import StoreError, forget_client, read_generation
-from chat.types import Answer, Passage
+from chat.retriever import Retriever
 from chat.verify import verify
+from core.config import Settings
+from core.embedder import Embedder, get_embedder
+from core.store import StoreError, forget_client, read_generation
+from core.text import tokenize
+from core.types import Answer, Passage
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,7 @@ NOT_COVERED = ("The corpus doesn't cover that, so I can't answer it from my sour
                "It does cover: {topics}.")
 CLOSEST = (" The closest it comes is “{where}”, which may not be what you asked.")
 EMPTY = "Please type a question about careers. The corpus covers: {topics}."
+NEIGHBOURS_OF = 3  # the top passages whose neighbouring chunks are added for the answerer
 UNAVAILABLE = "The knowledge base is temporarily unavailable. Please try again in a moment."
 LLM_DOWN = "The language model did not answer, so this answer is quoted from the sources."
 FAILED = ("Something went wrong while answering this question, sorry. It has been logged; "
@@ -86,8 +88,15 @@ class Chain:
     def refusal(self) -> Refusal:
         """The calibrated refusal models (``careerbot calibrate`` writes them)."""
         if self._refusal_model is None:
-            self._refusal_model = Refusal.load(self.settings.calibration_file)
+            self._refusal_model = Refusal.load(self.settings.calibration_file,
+                                               self.embedder.name)
         return self._refusal_model
+
+    @refusal.setter
+    def refusal(self, model: Refusal | None) -> None:
+        """Decide with ``model`` (calibration tries provisional ones); None reads
+        the calibration file again on next use."""
+        self._refusal_model = model
 
     @property
     def retriever(self) -> Retriever:
@@ -117,7 +126,7 @@ class Chain:
 
     def topics(self, limit: int = 5) -> list[str]:
         """What the corpus covers, for refusals: essays and resources."""
-        return self.retriever.lexical().topics(limit)
+        return self.retriever.snapshot().topics(limit)
 
     def _safe_topics(self) -> list[str]:
         try:
@@ -146,6 +155,12 @@ class Chain:
                          answer=FAILED, refused=True, error=f"{type(exc).__name__}: {exc}",
                          backend=self.answerer.name,
                          latency_ms=round((time.perf_counter() - started) * 1000))
+
+    def signals(self, question: object, history: object = None) -> Signals | None:
+        """What the refusal decision reads for this question, without answering it
+        (calibration fits the models on these); None when no search was made."""
+        prepared = self._prepare(question, history)
+        return None if isinstance(prepared, Answer) else prepared.signals
 
     # --- stages ------------------------------------------------------------
 
@@ -183,26 +198,26 @@ class Chain:
                                   self.settings.history_chars)
         try:
             retriever = self.retriever  # one index, and one snapshot of it, per question
-            lexical = retriever.lexical()
-            query = understand(guarded.text, turns, lexical.speller,
+            snapshot = retriever.snapshot()
+            query = understand(guarded.text, turns, snapshot.speller,
                                self._rewrite(guarded.text, turns))
             vectors = list(self.embedder.embed(query.searches))
             passages = retriever.search(
                 query.searches[0], k=self.settings.retrieval_k, query_vector=vectors[0],
-                lexical=lexical, neighbours=NEIGHBOURS_OF,
+                snapshot=snapshot, neighbours=NEIGHBOURS_OF,
                 also=list(zip(query.searches[1:], vectors[1:], strict=True)))
         except StoreError as exc:
             return Answer(question=text, answer=UNAVAILABLE, refused=True, query=guarded.text,
                           error=str(exc), backend=self.answerer.name)
         aim = _mean_direction(vectors)
         focus = frozenset(tokenize(query.own)) if query.follow_up else frozenset()
-        scored = score_sentences(" ".join(query.searches), aim, passages, lexical.idf, focus)
+        scored = score_sentences(" ".join(query.searches), aim, passages, snapshot.idf, focus)
         domain = max(self.refusal.domain(v) for v in vectors)
         generic = self.refusal.generic(vectors[0])
-        signals = measure(set(tokenize(query.own)), vectors[0], passages, lexical,
+        signals = measure(set(tokenize(query.own)), vectors[0], passages, snapshot,
                           domain, generic)
         return _Context(text, query, vectors[0], passages, signals,
-                        self.refusal.decide(signals), lexical.topics(), guarded.notice, scored)
+                        self.refusal.decide(signals), snapshot.topics(), guarded.notice, scored)
 
     def _rewrite(self, question: str, turns: list[dict[str, str]]) -> str | None:
         """An LLM's standalone version of a follow-up, when one is configured; it is
@@ -225,7 +240,8 @@ class Chain:
         if ctx.decision.reason == "unsupported" and closest:
             answer += CLOSEST.format(where=closest)
         return Answer(question=ctx.question, answer=answer, refused=True, topics=ctx.topics,
-                      query=ctx.query.condensed, notice=ctx.notice, backend=self.answerer.name)
+                      query=ctx.query.condensed, notice=ctx.notice, backend=self.answerer.name,
+                      retrieved=ctx.passages)
 
     def _quoted(self, ctx: _Context) -> Answer:
         """The extractive answer (also the fallback when the LLM fails)."""
@@ -240,7 +256,7 @@ class Chain:
                          if line.strip())  # one line per point
         return Answer(question=ctx.question, answer=text, refused=False,
                       citations=checked.citations, query=ctx.query.condensed,
-                      notice=ctx.notice, backend=backend)
+                      notice=ctx.notice, backend=backend, retrieved=ctx.passages)
 
 
 def _mean_direction(vectors: list[np.ndarray]) -> np.ndarray:

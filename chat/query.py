@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 from chat.condense import looks_like_follow_up
 from chat.spelling import Speller
+from core.text import strip_markers
 
 # Words that point back at the conversation. With history present, a question
 # holding one is also searched with the previous turn; the fusion keeps the
@@ -48,7 +49,6 @@ FILLER = frozenset([
 LONG_MESSAGE = 25
 ANSWER_WORDS = 60   # words of the previous answer used to resolve a follow-up
 
-_MARKERS = re.compile(r"\s*\[\d{1,3}\]")
 _SENTENCE_END = re.compile(r"(?<=[.?!])\s+")
 
 
@@ -93,7 +93,7 @@ def _previous(history: list[dict[str, str]], role: str) -> str:
 
 
 def _answer_words(answer: str) -> str:
-    words = _MARKERS.sub("", answer).split()
+    words = strip_markers(answer).split()
     return " ".join(words[:ANSWER_WORDS])
 
 

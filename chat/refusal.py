@@ -17,13 +17,12 @@ Both models and their thresholds live in ``evals/calibration.json``, written by
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 
-from chat.types import Passage
+from core.types import Passage
 
 # What the support model reads. ``coverage`` and ``found`` are measured too but
 # left out: fitted on dev without one blind-written batch, a model with them
@@ -56,6 +55,13 @@ class Signals:
         return {k: round(v, 4) for k, v in asdict(self).items()}
 
 
+def support_probability(x, mean, scale, weights, bias: float) -> np.ndarray:
+    """The support model's probability for each row of signals ``x`` (one formula
+    for answering and for calibration's held-out scoring)."""
+    z = (np.asarray(x, dtype=float) - np.asarray(mean)) / np.asarray(scale)
+    return 1.0 / (1.0 + np.exp(-(z @ np.asarray(weights, dtype=float) + bias)))
+
+
 @dataclass
 class Decision:
     answer: bool
@@ -73,7 +79,7 @@ def _shares(terms: set[str], idf, known: set[str] | dict, found: set[str]) -> tu
 
 
 def measure(terms: set[str], own: np.ndarray, passages: list[Passage],
-            lexical, domain: float, generic: float) -> Signals:
+            snapshot, domain: float, generic: float) -> Signals:
     """The signals for one question.
 
     ``terms`` and ``own`` (its embedding) are the question's own words, filler
@@ -86,8 +92,8 @@ def measure(terms: set[str], own: np.ndarray, passages: list[Passage],
     best_sentence = max((float(np.dot(s.vector, own)) for p in passages for s in p.sentences
                          if s.vector is not None), default=0.0)
     best_passage = max((p.dense or 0.0 for p in searched), default=0.0)
-    found = set().union(*(lexical.terms.get(p.chunk_id, ()) for p in passages))
-    coverage, in_passages = _shares(terms, lexical.idf, lexical.df, found)
+    found = set().union(*(snapshot.terms.get(p.chunk_id, ()) for p in passages))
+    coverage, in_passages = _shares(terms, snapshot.idf, snapshot.df, found)
     return Signals(best_sentence, best_passage, coverage, in_passages, domain, generic)
 
 
@@ -114,12 +120,21 @@ class Refusal:
                                    "run careerbot calibrate") from exc
 
     @classmethod
-    def load(cls, path: Path) -> Refusal:
+    def load(cls, path: Path, embedding_model: str | None = None) -> Refusal:
+        """The models in ``path``; they read embeddings, so they must have been
+        fitted with the embedder in use (``embedding_model``), or every
+        decision would be noise."""
         try:
             calibration = json.loads(path.read_text(encoding="utf-8"))
             examples = np.load(path.parent / calibration["generic"]["examples"])
         except (OSError, ValueError, KeyError) as exc:
             raise CalibrationError(f"cannot read calibration {path}: {exc!r}") from exc
+        fitted = calibration.get("embedding_model")
+        if embedding_model and fitted != embedding_model:
+            raise CalibrationError(
+                f"{path} was calibrated for embedding model {fitted!r}, not "
+                f"{embedding_model!r}: run `careerbot calibrate` with "
+                "CAREERBOT_CALIBRATION_FILE naming a file for this model")
         return cls(calibration, examples.astype(np.float32))
 
     def generic(self, vector: np.ndarray) -> float:
@@ -133,7 +148,8 @@ class Refusal:
         if self._examples is None or not len(self._examples):
             return 0.0
         sims = self._examples @ vector
-        top = np.partition(sims, -GENERIC_NEIGHBOURS)[-GENERIC_NEIGHBOURS:]
+        k = min(GENERIC_NEIGHBOURS, len(sims))
+        top = np.partition(sims, -k)[-k:]
         return float(np.mean(top))
 
     def domain(self, vector: np.ndarray) -> float:
@@ -141,8 +157,8 @@ class Refusal:
         return float(np.dot(self._domain_w, vector)) + self._domain_b
 
     def support(self, signals: Signals) -> float:
-        z = (np.asarray(signals.as_list()) - self._mean) / self._scale
-        return 1.0 / (1.0 + math.exp(-(float(np.dot(self._support_w, z)) + self._support_b)))
+        return float(support_probability([signals.as_list()], self._mean, self._scale,
+                                         self._support_w, self._support_b)[0])
 
     def decide(self, signals: Signals) -> Decision:
         if signals.domain < self.domain_threshold:

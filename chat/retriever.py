@@ -16,7 +16,6 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 import bm25s
@@ -25,46 +24,22 @@ from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document as LCDocument
 from langchain_core.retrievers import BaseRetriever
 
-from chat.config import Settings
-from chat.embedder import Embedder, get_embedder
 from chat.spelling import Speller
-from chat.store import StoreError, client_for, get_all, open_collection
-from chat.types import Passage, Sentence
+from core.config import Settings
+from core.embedder import Embedder, get_embedder
+from core.store import StoreError, client_for, get_all, open_collection
+from core.text import tokenize
+from core.types import Passage, Sentence
 
 RRF_K = 60
 CANDIDATES = 20
 NEAR_DUPLICATE_JACCARD = 0.7
-NEIGHBOURS_OF = 3   # the top passages whose neighbouring chunks are added for the answerer
-
-_STOPWORD_TEXT = """
-a about above after again against all am an and any are as at be because been before being
-below between both but by can could did do does doing down during each few for from further
-had has have having he her here hers herself him himself his how i if in into is it its itself
-just me more most my myself no nor not now of off on once only or other our ours ourselves out
-over own same she should so some such than that the their theirs them themselves then there
-these they this those through to too under until up very was we were what when where which
-while who whom why will with would you your yours yourself yourselves really get got also
-want wanna need know tell please much many one ones thing things way ve ll re don isn
-"""
-_STOPWORDS = frozenset(_STOPWORD_TEXT.split())
-
-
-@lru_cache(maxsize=1)
-def _stemmer():
-    import Stemmer
-
-    return Stemmer.Stemmer("english")
-
-
-def tokenize(text: str) -> list[str]:
-    """Lowercase word stems without stopwords; shared by index and query."""
-    words = re.findall(r"[a-z0-9]+(?:[-'][a-z0-9]+)*", text.lower())
-    return _stemmer().stemWords([w for w in words if w not in _STOPWORDS])
-
 
 @dataclass
-class _Lexical:
-    """A BM25 index over every chunk, with the chunk records it was built from."""
+class IndexSnapshot:
+    """The index as one question sees it: every chunk's record and vector, a BM25
+    index over them, and the speller and topics derived from them. Rebuilt only
+    when an ingest has changed the store."""
 
     index: bm25s.BM25 | None
     ids: list[str]
@@ -123,7 +98,7 @@ class Retriever:
         client = client_for(settings)
         self.collection = open_collection(settings, client)
         self.sentences = open_collection(settings, client, sentences=True)
-        self._lexical: _Lexical | None = None
+        self._snapshot: IndexSnapshot | None = None
 
     # --- index state -------------------------------------------------------
 
@@ -136,20 +111,20 @@ class Retriever:
             return (0, 0, self.collection.count())
 
     @_store_errors
-    def lexical(self) -> _Lexical:
+    def snapshot(self) -> IndexSnapshot:
         """The BM25 index, rebuilt when the store has changed since it was built."""
         signature = self._signature()
-        if self._lexical is None or self._lexical.signature != signature:
-            self._lexical = self._build_lexical(signature)
-        return self._lexical
+        if self._snapshot is None or self._snapshot.signature != signature:
+            self._snapshot = self._build_snapshot(signature)
+        return self._snapshot
 
-    def _build_lexical(self, signature: tuple) -> _Lexical:
+    def _build_snapshot(self, signature: tuple) -> IndexSnapshot:
         got = get_all(self.collection, ["documents", "metadatas", "embeddings"])
         ids = list(got["ids"])
         records = {cid: {"text": text, **meta}
                    for cid, text, meta in zip(ids, got["documents"], got["metadatas"], strict=True)}
         if not ids:
-            return _Lexical(None, [], {}, signature)
+            return IndexSnapshot(None, [], {}, signature)
         texts = [f"{r.get('title', '')} {r.get('heading', '')} {r['text']}"
                  for r in records.values()]
         corpus = [tokenize(text) for text in texts]
@@ -160,7 +135,7 @@ class Retriever:
                          for r in records.values())
         by_position = {(str(r.get("doc_id", "")), int(r.get("position", 0))): cid
                        for cid, r in records.items()}
-        return _Lexical(index, ids, records, signature, dict(df),
+        return IndexSnapshot(index, ids, records, signature, dict(df),
                         [(t, k, n) for (t, k), n in titles.most_common()], by_position,
                         Speller.from_texts(texts),
                         {cid: frozenset(tokens) for cid, tokens in zip(ids, corpus, strict=True)},
@@ -168,7 +143,7 @@ class Retriever:
 
     @_store_errors
     def search(self, query: str, k: int = 5, query_vector: np.ndarray | None = None,
-               lexical: _Lexical | None = None, neighbours: int = 0,
+               snapshot: IndexSnapshot | None = None, neighbours: int = 0,
                also: list[tuple[str, np.ndarray]] = ()) -> list[Passage]:
         """The ``k`` best passages for ``query``, near-duplicates removed, with sentences.
 
@@ -176,24 +151,24 @@ class Retriever:
         question sentences alone, a follow-up read with the previous turn): each
         adds a dense and a BM25 ranking to the fusion. ``Passage.dense`` stays the
         best cosine to any of the searched texts.
-        ``lexical`` is the caller's snapshot of the index, so one question sees one
+        ``snapshot`` is the caller's snapshot of the index, so one question sees one
         index state and the store is asked whether it changed only once.
         ``neighbours`` > 0 appends the chunks just before and after that many of
         the best passages (marked ``neighbour``): a chunk boundary often falls
         between a question's topic and its answer ("the groups ... will meet
         bi-weekly" sits one chunk after "Organization and logistics" begins).
         """
-        lexical = lexical or self.lexical()
-        if not lexical.ids or not query.strip():
+        snapshot = snapshot or self.snapshot()
+        if not snapshot.ids or not query.strip():
             return []
         vector = self.embedder.embed_query(query) if query_vector is None else query_vector
-        dense = self._dense(vector, lexical)
-        bm25 = self._bm25(query, lexical)
+        dense = self._dense(vector, snapshot)
+        bm25 = self._bm25(query, snapshot)
         rankings = [list(dense), list(bm25)]
         closest = dict(dense)  # a passage's best cosine to any of the searched texts
         for text, other in also:
-            more = self._dense(other, lexical)
-            rankings += [list(more), list(self._bm25(text, lexical))]
+            more = self._dense(other, snapshot)
+            rankings += [list(more), list(self._bm25(text, snapshot))]
             for cid, sim in more.items():
                 closest[cid] = max(sim, closest.get(cid, sim))
         fused: dict[str, float] = {}
@@ -203,20 +178,20 @@ class Retriever:
         order = sorted(fused, key=lambda cid: (-fused[cid], cid))
         passages: list[Passage] = []
         for cid in order:
-            record = lexical.records.get(cid)
+            record = snapshot.records.get(cid)
             if record is None or _is_near_duplicate(record["text"], passages):
                 continue
             passages.append(_passage(cid, record, fused[cid] / len(rankings) * 2,
-                                     closest.get(cid), bm25.get(cid, 0.0),
-                                     rank=len(passages)))
+                                     closest.get(cid), rank=len(passages)))
             if len(passages) == k:
                 break
-        self._fill_dense_scores(passages, vector, lexical)  # neighbours were not searched: no score
-        passages += _neighbours(passages, neighbours, lexical)
-        self._attach_sentences(passages, lexical)
+        # neighbours were not searched: no dense score
+        self._fill_dense_scores(passages, vector, snapshot)
+        passages += _neighbours(passages, neighbours, snapshot)
+        self._attach_sentences(passages, snapshot)
         return passages
 
-    def _dense(self, vector: np.ndarray, lexical: _Lexical) -> dict[str, float]:
+    def _dense(self, vector: np.ndarray, snapshot: IndexSnapshot) -> dict[str, float]:
         """The closest chunks by cosine, exactly, from the snapshot's vectors.
 
         The snapshot already holds every chunk (BM25 needs their text), and a
@@ -224,42 +199,42 @@ class Retriever:
         milliseconds; the embeddings are normalised, so the dot product is the
         cosine Chroma's space would give.
         """
-        sims = lexical.vectors @ np.asarray(vector, dtype=np.float32)
-        k = min(CANDIDATES, len(lexical.ids))
+        sims = snapshot.vectors @ np.asarray(vector, dtype=np.float32)
+        k = min(CANDIDATES, len(snapshot.ids))
         top = np.argpartition(-sims, k - 1)[:k]
-        return {lexical.ids[int(i)]: float(sims[i]) for i in top[np.argsort(-sims[top])]}
+        return {snapshot.ids[int(i)]: float(sims[i]) for i in top[np.argsort(-sims[top])]}
 
-    def _bm25(self, query: str, lexical: _Lexical) -> dict[str, float]:
-        tokens = [t for t in tokenize(query) if t in lexical.index.vocab_dict]
+    def _bm25(self, query: str, snapshot: IndexSnapshot) -> dict[str, float]:
+        tokens = [t for t in tokenize(query) if t in snapshot.index.vocab_dict]
         if not tokens:
             return {}
-        k = min(CANDIDATES, len(lexical.ids))
-        docs, scores = lexical.index.retrieve([tokens], k=k, show_progress=False)
-        return {lexical.ids[int(i)]: float(s) for i, s in zip(docs[0], scores[0], strict=True)
+        k = min(CANDIDATES, len(snapshot.ids))
+        docs, scores = snapshot.index.retrieve([tokens], k=k, show_progress=False)
+        return {snapshot.ids[int(i)]: float(s) for i, s in zip(docs[0], scores[0], strict=True)
                 if s > 0}
 
     def _fill_dense_scores(self, passages: list[Passage], vector: np.ndarray,
-                           lexical: _Lexical) -> None:
+                           snapshot: IndexSnapshot) -> None:
         """BM25-only passages have no dense score yet."""
         for p in passages:
-            if p.dense is None and p.chunk_id in lexical.row:
-                p.dense = float(np.dot(lexical.vectors[lexical.row[p.chunk_id]], vector))
+            if p.dense is None and p.chunk_id in snapshot.row:
+                p.dense = float(np.dot(snapshot.vectors[snapshot.row[p.chunk_id]], vector))
 
-    def _attach_sentences(self, passages: list[Passage], lexical: _Lexical) -> None:
+    def _attach_sentences(self, passages: list[Passage], snapshot: IndexSnapshot) -> None:
         """Each passage's sentences, read from the store once per snapshot."""
-        missing = [p.chunk_id for p in passages if p.chunk_id not in lexical.sentences]
+        missing = [p.chunk_id for p in passages if p.chunk_id not in snapshot.sentences]
         if missing:
-            self._fetch_sentences(list(dict.fromkeys(missing)), lexical)
+            self._fetch_sentences(list(dict.fromkeys(missing)), snapshot)
         for p in passages:
-            p.sentences = lexical.sentences.get(p.chunk_id, [])
+            p.sentences = snapshot.sentences.get(p.chunk_id, [])
 
-    def _fetch_sentences(self, chunk_ids: list[str], lexical: _Lexical) -> None:
-        records = lexical.records
+    def _fetch_sentences(self, chunk_ids: list[str], snapshot: IndexSnapshot) -> None:
+        records = snapshot.records
         ids = [f"{cid}:{i}" for cid in chunk_ids
                for i in range(int(records.get(cid, {}).get("sentences", 0)))]
         by_chunk: dict[str, list[Sentence]] = {cid: [] for cid in chunk_ids}
         if not ids:  # none of them has units (a reference list): Chroma refuses get([])
-            lexical.sentences.update(by_chunk)
+            snapshot.sentences.update(by_chunk)
             return
         got = self.sentences.get(ids=ids, include=["documents", "metadatas", "embeddings"])
         for text, meta, vec in zip(got["documents"], got["metadatas"], got["embeddings"],
@@ -268,33 +243,33 @@ class Retriever:
                 Sentence(text=text, index=int(meta["i"]), vector=np.asarray(vec),
                          faq=bool(meta.get("faq", False))))
         for cid, sentences in by_chunk.items():
-            lexical.sentences[cid] = sorted(sentences, key=lambda s: s.index)
+            snapshot.sentences[cid] = sorted(sentences, key=lambda s: s.index)
 
 
-def _passage(cid: str, record: dict, score: float, dense: float | None, lexical: float,
+def _passage(cid: str, record: dict, score: float, dense: float | None,
              rank: int = 0, neighbour: bool = False) -> Passage:
     return Passage(
         chunk_id=cid, doc_id=str(record.get("doc_id", "")), text=record["text"],
         title=str(record.get("title", "")), heading=str(record.get("heading", "")),
         url=str(record.get("url", "")), source=str(record.get("source", "")),
-        position=int(record.get("position", 0)), score=score, dense=dense, lexical=lexical,
+        position=int(record.get("position", 0)), score=score, dense=dense,
         rank=rank, neighbour=neighbour,
     )
 
 
-def _neighbours(passages: list[Passage], top: int, lexical: _Lexical) -> list[Passage]:
+def _neighbours(passages: list[Passage], top: int, snapshot: IndexSnapshot) -> list[Passage]:
     """The chunks right before and after each of the ``top`` first passages in its
     document, not already there; each takes its source passage's rank and score."""
     seen = {p.chunk_id for p in passages}
     out: list[Passage] = []
     for p in passages[:top]:
         for step in (-1, 1):
-            cid = lexical.by_position.get((p.doc_id, p.position + step))
-            record = lexical.records.get(cid) if cid else None
+            cid = snapshot.by_position.get((p.doc_id, p.position + step))
+            record = snapshot.records.get(cid) if cid else None
             if record is None or cid in seen:
                 continue
             seen.add(cid)
-            out.append(_passage(cid, record, p.score, None, 0.0, rank=p.rank, neighbour=True))
+            out.append(_passage(cid, record, p.score, None, rank=p.rank, neighbour=True))
     return out
 
 

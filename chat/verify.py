@@ -12,9 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from chat.types import Citation, Passage
-
-_MARKER = re.compile(r"\s*\[(\d{1,3})\]")
+from core.text import MARKER
+from core.types import Citation, Passage
 
 
 @dataclass
@@ -40,7 +39,7 @@ def verify(draft: str, passages: list[Passage], quotes: dict[int, list[str]] | N
             order.append(n)
         return f" [{order.index(n) + 1}]"
 
-    text = _MARKER.sub(renumber, draft)
+    text = MARKER.sub(renumber, draft)
     text = re.sub(r"(\[\d+\])(?:\s*\1)+", r"\1", text)  # "[1] [1]" -> "[1]"
     text = re.sub(r"[ \t]+", " ", text).strip()
     citations = []
@@ -54,6 +53,3 @@ def verify(draft: str, passages: list[Passage], quotes: dict[int, list[str]] | N
     return Verified(text=text, citations=citations)
 
 
-def markers(text: str) -> list[int]:
-    """Every ``[n]`` in ``text``, in order (used by tests and evals)."""
-    return [int(m) for m in re.findall(r"\[(\d{1,3})\]", text)]

@@ -33,17 +33,19 @@ from pathlib import Path
 
 import numpy as np
 
+from chat.refusal import support_probability
+
 ROOT = Path(__file__).resolve().parent.parent
 BACKGROUND = ROOT / "evals" / "background"
-GENERIC_EXAMPLES = BACKGROUND / "in-domain.npy"  # their embeddings, for the generic signal
 TARGET_FALSE_REFUSALS = 0.02   # on dev, out of fold
 DOMAIN_QUANTILES = (0.0, 0.005, 0.01, 0.02)  # candidate domain thresholds (dev answerable)
 DOMAIN_C = (0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 SUPPORT_C = 1.0
 FOLDS = 5
 # The files whose change moves the numbers: the question path and the data.
-FINGERPRINTED = ("chat/query.py", "chat/spelling.py", "chat/refusal.py", "chat/retriever.py",
-                 "chat/answerers.py", "chat/chain.py", "chat/guard.py", "chat/condense.py",
+FINGERPRINTED = ("core/text.py", "chat/query.py", "chat/spelling.py", "chat/refusal.py",
+                 "chat/retriever.py", "chat/answerers.py", "chat/chain.py", "chat/guard.py",
+                 "chat/condense.py",
                  "evals/calibrate.py", "evals/reference_qa.jsonl",
                  "evals/background/in-domain.txt", "evals/background/off-domain.txt")
 
@@ -132,13 +134,13 @@ def held_out_batches(prepared: list, sets: dict[str, tuple[str, ...]]) -> dict:
     of = np.array([batch(i) for i, _ in prepared])
     report = {}
     for name, names in sets.items():
-        x = np.array([c.signals.as_list(names) for _, c in prepared])
+        x = np.array([c.as_list(names) for _, c in prepared])
         report[name] = {"signals": list(names)}
         for b in batches:
             train, held = of != b, of == b
             fitted = fit_support(x[train], y[train], list(groups[train]))
-            z = (x[held] - np.array(fitted["mean"])) / np.array(fitted["scale"])
-            p = 1 / (1 + np.exp(-(z @ np.array(fitted["weights"]) + fitted["bias"])))
+            p = support_probability(x[held], fitted["mean"], fitted["scale"],
+                                    fitted["weights"], fitted["bias"])
             refused = p < fitted["threshold"]
             report[name][b] = {
                 "false_refusal_rate": round(float(refused[y[held] == 1].mean()), 4)
@@ -148,55 +150,55 @@ def held_out_batches(prepared: list, sets: dict[str, tuple[str, ...]]) -> dict:
     return report
 
 
-def calibrate(chain, items: list[dict], corpus_sentences: list[str]) -> dict:
-    """Fit both models on dev ``items``; returns the calibration file's content."""
+def calibrate(chain, items: list[dict], corpus_sentences: list[str]) -> tuple[dict, np.ndarray]:
+    """Fit both models on dev ``items``; returns the calibration file's content and
+    the embeddings of the general career questions (``write`` saves both)."""
     from chat.refusal import MEASURED, SIGNALS, Refusal
 
     domain = fit_domain(chain.embedder, corpus_sentences)
     examples = chain.embedder.embed(_lines(BACKGROUND / "in-domain.txt")).astype(np.float16)
-    np.save(GENERIC_EXAMPLES, examples)
     dev = [i for i in items if i.get("split") == "dev"]
     provisional = {"domain": {**domain, "threshold": -1e9},
                    "support": {"signals": list(SIGNALS), "mean": [0.0] * len(SIGNALS),
                                "scale": [1.0] * len(SIGNALS), "weights": [0.0] * len(SIGNALS),
                                "bias": 0.0, "threshold": 0.0}}
-    chain._refusal_model = Refusal(provisional, examples.astype(np.float32))
-    prepared = [(item, chain._prepare(item["question"], item.get("history"))) for item in dev]
-    prepared = [(item, ctx) for item, ctx in prepared if not hasattr(ctx, "refused")]
+    chain.refusal = Refusal(provisional, examples.astype(np.float32))
+    measured = [(item, chain.signals(item["question"], item.get("history"))) for item in dev]
+    prepared = [(item, signals) for item, signals in measured if signals is not None]
     choice = choose_thresholds(prepared)
     held_out = held_out_batches(prepared, {"chosen": SIGNALS, "all measured": MEASURED})
     domain["threshold"], support = choice["domain_threshold"], choice["support"]
     domain["dev"] = choice["domain_dev"]
     domain["candidates"] = choice["candidates"]
-    chain._refusal_model = None
+    chain.refusal = None  # the calibrated one is read from the file on next use
     return {"about": "Written by `careerbot calibrate` (evals/calibrate.py) from the dev "
                      "split of evals/reference_qa.jsonl and evals/background/. Do not edit.",
             "fingerprint": fingerprint(),
+            "embedding_model": chain.embedder.name,
             "domain": domain,
-            "generic": {"examples": GENERIC_EXAMPLES.relative_to(ROOT / "evals").as_posix(),
-                        "source": "background/in-domain.txt"},
+            "generic": {"source": "background/in-domain.txt"},
             "support": {"signals": list(SIGNALS), **support,
                         "target_false_refusals": TARGET_FALSE_REFUSALS,
-                        "held_out_batches": held_out}}
+                        "held_out_batches": held_out}}, examples
 
 
 def choose_thresholds(prepared: list) -> dict:
     """The domain threshold and support model that refuse the most dev out-of-scope
     questions within the false-refusal budget (see the module docstring)."""
-    answerable = [c.signals.domain for i, c in prepared if i["answerable"]]
+    answerable = [c.domain for i, c in prepared if i["answerable"]]
     n_answerable = len(answerable)
     n_out = sum(not i["answerable"] for i, _ in prepared)
     best, candidates = None, []
     for q in DOMAIN_QUANTILES:
         threshold = float(np.quantile(answerable, q)) - 1e-9
-        kept = [(i, c) for i, c in prepared if c.signals.domain >= threshold]
-        blocked = [i for i, c in prepared if c.signals.domain < threshold]
+        kept = [(i, c) for i, c in prepared if c.domain >= threshold]
+        blocked = [i for i, c in prepared if c.domain < threshold]
         vetoed = sum(i["answerable"] for i in blocked)
         budget = TARGET_FALSE_REFUSALS * n_answerable - vetoed
         if budget < 0:
             continue
         labels = np.array([1 if i["answerable"] else 0 for i, _ in kept])
-        support = fit_support(np.array([c.signals.as_list() for _, c in kept]), labels,
+        support = fit_support(np.array([c.as_list() for _, c in kept]), labels,
                               [i["topic"] for i, _ in kept], target=budget / labels.sum())
         refused = sum(not i["answerable"] for i in blocked) + support["refused_out_of_fold"]
         candidates.append({"quantile": q, "threshold": round(threshold, 4),
@@ -210,5 +212,9 @@ def choose_thresholds(prepared: list) -> dict:
             "candidates": candidates}
 
 
-def write(calibration: dict, path: Path) -> None:
+def write(calibration: dict, examples: np.ndarray, path: Path) -> None:
+    """The calibration file, and beside it the examples' embeddings it names."""
+    name = f"{path.stem}.generic.npy"
+    np.save(path.with_name(name), examples.astype(np.float16))
+    calibration["generic"]["examples"] = name
     path.write_text(json.dumps(calibration, indent=1) + "\n", encoding="utf-8")

@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from core.text import MARKER_RUN, markers, strip_markers
+
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
-_MARKER = re.compile(r"\s*\[\d{1,3}\]")
 
 
 def words(text: str) -> list[str]:
@@ -31,7 +32,7 @@ def answer_hit(answer: str, supports: Sequence[str]) -> bool:
     Stricter than a right citation: the passage may be cited for a sentence
     that is not the one that answers.
     """
-    text = " ".join(_MARKER.sub("", answer).lower().split())
+    text = " ".join(strip_markers(answer).lower().split())
     return any(" ".join(s.lower().split()) in text for s in supports if s.strip())
 
 
@@ -74,9 +75,9 @@ def answer_sentences(answer: str) -> list[tuple[str, list[int]]]:
     """
     out: list[tuple[str, list[int]]] = []
     pos = 0
-    for match in re.finditer(r"(?:\s*\[\d{1,3}\])+", answer):
+    for match in MARKER_RUN.finditer(answer):
         sentence = answer[pos : match.start()].strip().lstrip(".!?;:, ")
-        cited = [int(n) for n in re.findall(r"\[(\d{1,3})\]", match.group(0))]
+        cited = markers(match.group(0))
         if words(sentence):
             out.append((sentence, cited))
         elif out:
@@ -115,7 +116,7 @@ def answer_support(answer: str, passages: Sequence[str], threshold: float = 0.8)
 
 def token_f1(prediction: str, reference: str) -> float:
     """SQuAD-style token F1 between an answer (markers removed) and the reference."""
-    pred, ref = words(_MARKER.sub("", prediction)), words(reference)
+    pred, ref = words(strip_markers(prediction)), words(reference)
     if not pred or not ref:
         return 0.0
     common: dict[str, int] = {}
@@ -135,7 +136,7 @@ def token_f1(prediction: str, reference: str) -> float:
 
 def rouge_l(prediction: str, reference: str) -> float:
     """ROUGE-L F-measure (longest common subsequence of words)."""
-    a, b = words(_MARKER.sub("", prediction)), words(reference)
+    a, b = words(strip_markers(prediction)), words(reference)
     if not a or not b:
         return 0.0
     prev = [0] * (len(b) + 1)

@@ -70,9 +70,7 @@ class Result:
 
 def score_item(chain: Chain, item: dict) -> Row:
     answer = chain.ask(item["question"], item.get("history"), id=item["id"])
-    query = answer.query or item["question"]
-    depth = chain.settings.retrieval_k  # hit@k counts what the system really retrieves
-    retrieved = chain.retriever.search(query, k=depth) if query.strip() else []
+    retrieved = [p for p in answer.retrieved if not p.neighbour]  # what the answer was given
     doc_rank = m.first_hit([p.doc_id in item["expected_docs"] for p in retrieved])
     support_rank = m.first_hit([any(m.contains_support(p.text, s) for s in item["support"])
                                 for p in retrieved])

@@ -16,7 +16,8 @@ from functools import lru_cache
 
 import tiktoken
 
-from ingest.types import Chunk, Document
+from core.text import ITEM_SEP, innermost_heading
+from core.types import Chunk, Document
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$", re.M)
 # Whitespace after a sentence end (optionally closed by a quote or bracket) and
@@ -187,7 +188,6 @@ _INTRO = re.compile(
     r":$|\b(?:here (?:are|is)|the following|steps|ways|stages|types|tips|factors)\b", re.I)
 MAX_ITEMS = 7           # a list unit quotes at most this many items, then "…"
 FAQ_ANSWER_WORDS = 45   # an FAQ unit keeps its answer's sentences up to this many words
-ITEM_SEP = "; "         # between the items of a list unit (see ``chat.answerers.quote_found``)
 
 
 @dataclass
@@ -242,12 +242,6 @@ def _faq_unit(question: str, answer: str) -> str:
 _REFERENCE_HEADING = re.compile(
     r"^\W*(?:references?|bibliography|sources|further reading|footnotes|notes|citations)\W*$",
     re.I)
-
-
-def innermost_heading(heading: str) -> str:
-    """The last part of a chunk's heading path ("PART 2 > “Amplify” phase"),
-    without Markdown's "#" marks."""
-    return re.sub(r"(^|\s)#{1,6}\s+", r"\1", heading.split(" > ")[-1]).strip()
 
 
 def quotable(heading: str) -> bool:

@@ -21,9 +21,9 @@ from pathlib import Path
 
 import filelock
 
-from chat.config import Settings
-from chat.embedder import Embedder, get_embedder
-from chat.store import (
+from core.config import Settings
+from core.embedder import Embedder, get_embedder
+from core.store import (
     StoreError,
     client_for,
     drop_collection,
@@ -32,9 +32,9 @@ from chat.store import (
     open_collection,
     remove_stale_folders,
 )
+from core.types import Chunk, Document, LoadError
 from ingest.chunking import chunk_document, quotable, split_sentences
 from ingest.loaders import SUPPORTED, doc_id_for, load_bytes, read_checked
-from ingest.types import Chunk, Document, LoadError
 
 # Bump when cleaning or chunking changes what a given file turns into:
 # every document is then re-indexed once.
@@ -74,6 +74,13 @@ class IngestSummary:
         data = asdict(self)
         data["seconds"] = round(self.seconds, 3)
         return data
+
+    def line(self) -> str:
+        """The one-line account the CLI prints and the admin page shows."""
+        return (f"added {self.added}, updated {self.updated}, unchanged {self.unchanged}, "
+                f"removed {self.removed}, failed {len(self.failed)}; {self.documents} "
+                f"documents, {self.chunks} chunks, {self.embedded} embedded, "
+                f"{self.seconds:.1f} s")
 
 
 @dataclass
@@ -303,6 +310,7 @@ class Indexer:
             self._start_over(client, manifest)
         self.collection = open_collection(self.settings, client)
         self.sentences = open_collection(self.settings, client, sentences=True)
+        self.client = client
         problem = self._damage(manifest) if manifest.documents else None
         if problem:
             summary.notices.append(f"the index was damaged ({problem}): rebuilt it "
@@ -456,7 +464,7 @@ class Indexer:
 
     def _batch_size(self) -> int:
         try:
-            return max(1, min(5000, self.collection._client.get_max_batch_size()))
+            return max(1, min(5000, self.client.get_max_batch_size()))
         except Exception:
             return 1000
 

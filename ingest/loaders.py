@@ -15,8 +15,8 @@ from pathlib import Path
 import frontmatter
 import yaml
 
+from core.types import Document, LoadError
 from ingest.clean import clean_body, title_from_first_line
-from ingest.types import Document, LoadError
 
 SUPPORTED = (".md", ".markdown", ".txt", ".html", ".htm", ".pdf")
 _SNIFF = 8192

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 from chromadb.api.models.Collection import Collection
 
-from chat.store import get_all
+from core.store import get_all
 
 NEAR_DUPLICATE = 0.95  # cosine similarity between two chunks' embeddings
 THIN_TOKENS = 150

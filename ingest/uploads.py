@@ -17,8 +17,8 @@ import secrets
 import unicodedata
 from pathlib import Path
 
+from core.types import LoadError
 from ingest.loaders import SUPPORTED, load_bytes
-from ingest.types import LoadError
 
 UPLOAD_DIR = "uploads"
 

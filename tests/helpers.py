@@ -79,11 +79,11 @@ def run_cli(args: list[str], settings, stdin: str | None = None, **env: str):
     import subprocess
     import sys
 
+    from tests.servers import settings_env
+
     root = Path(__file__).resolve().parent.parent
-    environ = {"CAREERBOT_CORPUS_DIR": str(settings.corpus_dir),
-               "CAREERBOT_DATA_DIR": str(settings.data_dir),
-               "PATH": str(Path(sys.executable).parent), "HF_HUB_OFFLINE": "1", **env}
-    return subprocess.run([sys.executable, "-m", "chat.cli", *args], input=stdin,
+    environ = {**settings_env(settings), "PATH": str(Path(sys.executable).parent), **env}
+    return subprocess.run([sys.executable, "-m", "careerbot.cli", *args], input=stdin,
                           capture_output=True, text=True, env=environ, cwd=root, timeout=1500)
 
 

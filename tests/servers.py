@@ -18,6 +18,18 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-ne
          "--disable-component-update"]
 
 
+def settings_env(settings) -> dict[str, str]:
+    """``settings`` as the environment a careerbot subprocess reads."""
+    env = {"CAREERBOT_CORPUS_DIR": str(settings.corpus_dir),
+           "CAREERBOT_DATA_DIR": str(settings.data_dir),
+           "CAREERBOT_EMBEDDING_MODEL": settings.embedding_model,
+           "CAREERBOT_CALIBRATION_FILE": str(settings.calibration_file),
+           "HF_HUB_OFFLINE": "1"}
+    if settings.chroma_url:
+        env["CAREERBOT_CHROMA_URL"] = settings.chroma_url
+    return env
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -49,13 +61,10 @@ def stop(proc: subprocess.Popen) -> None:
 def start_app(settings, netlog: Path | None = None, **env: str) -> tuple[subprocess.Popen, str]:
     """`python app.py` with ``settings`` as environment; optionally under the net guard."""
     port = free_port()
-    environ = {**os.environ, "CAREERBOT_CORPUS_DIR": str(settings.corpus_dir),
-               "CAREERBOT_DATA_DIR": str(settings.data_dir), "CAREERBOT_PORT": str(port),
+    environ = {**os.environ, **settings_env(settings), "CAREERBOT_PORT": str(port),
                "CAREERBOT_HOST": "127.0.0.1", **env}
     if "CAREERBOT_ADMIN_TOKEN" not in env:
         environ.pop("CAREERBOT_ADMIN_TOKEN", None)  # no admin tab unless a test asks
-    if settings.chroma_url:
-        environ["CAREERBOT_CHROMA_URL"] = settings.chroma_url
     if netlog is not None:
         environ["PYTHONPATH"] = str(NETGUARD)
         environ["CAREERBOT_NETLOG"] = str(netlog)

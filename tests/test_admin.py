@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from careerbot.web import AdminHandlers
 from chat.chain import Chain
-from chat.web import AdminHandlers
 from ingest.uploads import UploadError, safe_name, save_upload
 from tests.helpers import make_pdf
 
@@ -45,9 +45,9 @@ class _File:
         self.name, self.orig_name = str(path), orig_name
 
 
-def test_admin_needs_the_token_and_reindexes(settings, embedder, tmp_path):
+def test_admin_needs_the_token_and_reindexes(settings, tmp_path):
     admin_settings = settings.model_copy(update={"admin_token": "s3cret-token"})
-    admin = AdminHandlers(admin_settings, Chain(admin_settings, embedder=embedder))
+    admin = AdminHandlers(admin_settings, Chain(admin_settings))
     src = tmp_path / "upload.md"
     src.write_text("---\ntitle: Finding a sponsor\n---\n\n## Sponsors\n\nA sponsor argues for "
                    "you in rooms you are not in; ask your manager who could sponsor you.\n")

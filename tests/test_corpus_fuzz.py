@@ -3,7 +3,7 @@
 A document that is only a bullet list of single words once crashed every
 question that retrieved it (issue 14). Here hypothesis writes odd documents
 (word lists, tables, code, empty sections, headings only, very long lines,
-Unicode, HTML fragments), each is ingested with the real embedder and Chroma
+Unicode, HTML fragments), each is ingested into real Chroma (``hash`` embedder)
 next to one ordinary resource page, and questions that retrieve it are asked:
 nothing raises, and every answer verifies (each marker points at a citation,
 each quoted sentence is in the passage it cites).
@@ -22,9 +22,8 @@ from hypothesis import strategies as st
 
 from chat.answerers import points
 from chat.chain import Chain
-from chat.config import Settings
-from chat.types import Answer
-from chat.verify import markers
+from core.text import markers
+from core.types import Answer
 from ingest.index import ingest
 from tests.helpers import quoted_from
 
@@ -86,38 +85,39 @@ def _assert_verifies(answer: Answer) -> None:
 @example(text="- Python\n- SQL\n- Docker\n- Airflow")  # the reproduced crash
 @example(text="# Skills\n\n## Docker\n\n### Airflow")    # headings only
 @example(text="| Docker | Airflow |\n|---|---|\n| yes | no |")
-def test_any_markdown_document_is_ingested_and_answered(text, embedder):
+def test_any_markdown_document_is_ingested_and_answered(text, hash_settings):
     root = Path(tempfile.mkdtemp(prefix="fuzz-"))
     try:
         corpus = root / "corpus"
         corpus.mkdir()
         shutil.copy(ORDINARY, corpus / "kaggle.md")
         (corpus / "odd.md").write_text(text, encoding="utf-8")
-        settings = Settings(corpus_dir=corpus, data_dir=root / "data", _env_file=None)
-        ingest(settings, embedder=embedder)
-        chain = Chain(settings, embedder=embedder)
+        settings = hash_settings(corpus, root / "data")
+        ingest(settings)
+        chain = Chain(settings)
         for question, history in _questions(text):
             _assert_verifies(chain.ask(question, history))
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
 
-def test_a_document_of_single_word_bullets_does_not_break_questions(tmp_path, embedder):
+def test_a_document_of_single_word_bullets_does_not_break_questions(tmp_path, hash_settings):
     """The reproduced crash: ``- Python`` lines and nothing else (issue 14, fault 1)."""
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     shutil.copy(ORDINARY, corpus / "kaggle.md")
     (corpus / "skills.md").write_text("\n".join(f"- {s}" for s in SKILLS) + "\n",
                                       encoding="utf-8")
-    settings = Settings(corpus_dir=corpus, data_dir=tmp_path / "data", _env_file=None)
-    ingest(settings, embedder=embedder)
-    chain = Chain(settings, embedder=embedder)
+    settings = hash_settings(corpus, tmp_path / "data")
+    ingest(settings)
+    chain = Chain(settings)
     answer = chain.ask("Should I learn Docker and Airflow?")
     _assert_verifies(answer)
     assert "went wrong" not in answer.answer
 
 
-def test_a_question_that_finds_only_a_reference_list_is_answered_or_refused(tmp_path, embedder):
+def test_a_question_that_finds_only_a_reference_list_is_answered_or_refused(tmp_path,
+                                                                            hash_settings):
     """A reference list is found but never quoted (it has no answer units): a
     question that retrieves nothing else must not be told the index is down."""
     corpus = tmp_path / "corpus"
@@ -125,8 +125,8 @@ def test_a_question_that_finds_only_a_reference_list_is_answered_or_refused(tmp_
     books = [f"- The Art of Mentoring, volume {n}, by Author Number {n}." for n in range(1, 16)]
     (corpus / "reading.md").write_text("# Reading\n\n## References\n\n" + "\n".join(books)
                                        + "\n", encoding="utf-8")
-    settings = Settings(corpus_dir=corpus, data_dir=tmp_path / "data", _env_file=None)
-    ingest(settings, embedder=embedder)
-    answer = Chain(settings, embedder=embedder).ask("Which books on mentoring are listed?")
+    settings = hash_settings(corpus, tmp_path / "data")
+    ingest(settings)
+    answer = Chain(settings).ask("Which books on mentoring are listed?")
     assert answer.error is None, answer.error
     assert answer.refused and "temporarily unavailable" not in answer.answer

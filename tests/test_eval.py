@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from evals.gate import FLOORS, check
-from evals.suite import METRIC_KEYS
+from evals.suite import ANSWERABLE_KINDS, METRIC_KEYS, evaluate, load_items, score_item
 from tests.helpers import run_cli
 
 
@@ -35,8 +35,8 @@ def test_eval_split_test_reports_each_kind(indexed_settings, tmp_path):
     assert "right_passage_cited" not in kinds["oos-adjacent"]
 
 
-def test_an_unknown_split_is_refused_with_its_name(indexed_settings, tmp_path):
-    run = run_cli(["eval", "--split", "train", "--report", str(tmp_path)], indexed_settings)
+def test_an_unknown_split_is_refused_with_its_name(hash_indexed, tmp_path):
+    run = run_cli(["eval", "--split", "train", "--report", str(tmp_path)], hash_indexed)
     assert run.returncode == 2 and "train" in run.stderr
 
 
@@ -72,3 +72,29 @@ def test_gate_fails_when_an_attack_kind_is_answered():
     assert check(good, None) == []
     leaky = good | {"by_kind": {"injection": {"n": 12, "refusal_accuracy": 10 / 12}}}
     assert any("injection" in f for f in check(leaky, None))
+
+
+def test_the_eval_scores_the_passages_the_answer_was_given(hash_chain):
+    """hit@k is measured on the call the app makes (follow-ups searched with the
+    conversation, long messages also by their question sentences), not a second search."""
+    items = [i for i in load_items(split="dev") if i["kind"] in ("follow-up", "long")][:6]
+    for item in items:
+        answer = hash_chain.ask(item["question"], item.get("history"))
+        row = score_item(hash_chain, item)
+        assert row.retrieved_docs == [p.doc_id for p in answer.retrieved if not p.neighbour]
+        assert row.retrieved_docs, item["id"]
+
+
+def test_every_kind_is_scored_with_the_figures_that_fit_it(hash_chain):
+    by_kind: dict[str, list[dict]] = {}
+    for item in load_items(split="test"):
+        by_kind.setdefault(item["kind"], []).append(item)
+    sample = [i for items in by_kind.values() for i in items[:3]]
+    metrics = evaluate(hash_chain, sample).metrics
+    assert set(metrics) == {"dev", "test", "all"} and metrics["test"]["n"] == len(sample)
+    for kind, figures in metrics["test"]["by_kind"].items():
+        assert figures["n"] == len(by_kind[kind][:3])
+        if kind in ANSWERABLE_KINDS:
+            assert {"right_passage_cited", "false_refusal_rate", "answer_hit"} <= set(figures)
+        else:
+            assert set(figures) == {"n", "refusal_accuracy"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from chat import feedback
+from careerbot import feedback
 from tests.helpers import run_cli
 
 

@@ -15,9 +15,9 @@ import pytest
 
 from chat.answerers import format_passages
 from chat.chain import LLM_DOWN, Chain
-from chat.config import Settings
-from chat.types import Passage
-from chat.verify import markers
+from core.config import Settings
+from core.text import markers
+from core.types import Passage
 from tests.servers import free_port, stop, wait_http
 
 pytest.importorskip("llama_cpp", reason="llama-cpp-python is installed by `make test`")
@@ -55,7 +55,8 @@ def test_streamed_tokens_arrive_and_the_final_answer_is_verified(indexed_setting
     partial, final = updates[:-1], updates[-1]
     assert len(partial) >= 2 and all(u.partial for u in partial)
     assert not final.partial
-    assert final.backend in ("generative", "extractive")
+    # quoted sources stand in only when the model failed, and then the visitor is told
+    assert final.backend == "generative" or final.notice == LLM_DOWN
     # whatever the tiny model wrote, no marker may point at nothing
     assert all(1 <= n <= len(final.citations) for n in markers(final.answer))
     if final.refused:
@@ -77,9 +78,8 @@ def test_a_timeout_falls_back_to_quoted_sources(indexed_settings, embedder, llm_
     assert answer.backend == "extractive" and answer.citations
 
 
-def test_an_unreachable_model_falls_back_too(indexed_settings, embedder):
-    chain = Chain(_settings(indexed_settings, f"http://127.0.0.1:{free_port()}/v1"),
-                  embedder=embedder)
+def test_an_unreachable_model_falls_back_too(hash_indexed):
+    chain = Chain(_settings(hash_indexed, f"http://127.0.0.1:{free_port()}/v1"))
     answer = chain.ask("How many projects should I build?")
     assert answer.notice == LLM_DOWN and not answer.refused
 

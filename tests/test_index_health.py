@@ -1,7 +1,8 @@
 """Index health: a running app follows a rebuilt or changed index, links out of the
 corpus are not followed, an empty or missing corpus folder cannot wipe the index, and
-damaged index files are found and rebuilt. Real Chroma, the real embedder, and
-`careerbot` in real subprocesses where the fault involves a second process."""
+damaged index files are found and rebuilt. Real Chroma, the ``hash`` embedder (the
+faults are in bookkeeping, not meaning), and `careerbot` in real subprocesses where
+the fault involves a second process."""
 
 from __future__ import annotations
 
@@ -13,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from chat.chain import UNAVAILABLE, Chain
-from chat.config import Settings
-from chat.store import get_all, open_collection
+from core.config import Settings
+from core.store import get_all, open_collection
 from ingest.index import IngestError, ingest
 from tests.conftest import CORPUS
 from tests.helpers import run_cli
@@ -41,20 +42,20 @@ def _answered(answer) -> bool:
 
 
 @pytest.fixture
-def small(tmp_path: Path) -> Settings:
+def small(tmp_path: Path, hash_settings) -> Settings:
     """A four-document corpus: enough to answer from, quick to embed."""
     corpus = tmp_path / "corpus"
     for rel in SMALL:
         (corpus / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(CORPUS / rel, corpus / rel)
-    return Settings(corpus_dir=corpus, data_dir=tmp_path / "data", _env_file=None)
+    return hash_settings(corpus, tmp_path / "data")
 
 
 @pytest.fixture
-def served(small: Settings, embedder) -> Chain:
+def served(small: Settings) -> Chain:
     """An app's chain that has answered once, so it holds the index open."""
-    ingest(small, embedder=embedder)
-    chain = Chain(small, embedder=embedder)
+    ingest(small)
+    chain = Chain(small)
     assert _answered(chain.ask(QUESTION))
     return chain
 
@@ -93,9 +94,9 @@ def test_app_sees_a_document_another_process_indexed(served, small):
 
 
 def test_app_answers_after_a_reindex_in_its_own_process_over_a_corrupt_manifest(
-        served, small, embedder):
+        served, small):
     small.manifest_path.write_text("{ not json")
-    summary = ingest(small, embedder=embedder)  # what the admin tab's re-index runs
+    summary = ingest(small)  # what the admin tab's re-index runs
     answer = served.ask(QUESTION)
     assert _answered(answer), answer.error or answer.answer
     assert summary.added == len(SMALL)
@@ -104,20 +105,20 @@ def test_app_answers_after_a_reindex_in_its_own_process_over_a_corrupt_manifest(
 
 # --- fault 3: symbolic links ------------------------------------------------------
 
-def test_links_out_of_the_corpus_are_skipped_and_named(small, embedder, tmp_path):
+def test_links_out_of_the_corpus_are_skipped_and_named(small, tmp_path):
     outside = tmp_path / "secrets"
     outside.mkdir()
     (outside / "vault.md").write_text(f"# Vault\n\n{SECRET}\n")
     (small.corpus_dir / "resources" / "vault.md").symlink_to(outside / "vault.md")
     (small.corpus_dir / "private").symlink_to(outside, target_is_directory=True)
-    summary = ingest(small, embedder=embedder)
+    summary = ingest(small)
     skipped = {Path(f.path).name: f.error for f in summary.failed}
     assert set(skipped) == {"vault.md", "private"}
     assert all("outside the corpus" in reason for reason in skipped.values())
     assert summary.documents == len(SMALL)
     stored = get_all(open_collection(small), ["documents"])["documents"]
     assert not any("hunter2" in text for text in stored)
-    answer = Chain(small, embedder=embedder).ask("What is the vault password?")
+    answer = Chain(small).ask("What is the vault password?")
     assert "hunter2" not in answer.answer
 
 
@@ -135,11 +136,11 @@ def test_an_emptied_corpus_folder_does_not_wipe_the_index(served, small):
     assert json.loads(emptied.stdout.splitlines()[-1])["documents"] == 0
 
 
-def test_an_empty_corpus_is_refused_in_process_too(served, small, embedder):
+def test_an_empty_corpus_is_refused_in_process_too(served, small):
     for path in small.corpus_dir.iterdir():
         shutil.rmtree(path)
     with pytest.raises(IngestError, match="would remove all 4 indexed documents"):
-        ingest(small, rebuild=True, embedder=embedder)
+        ingest(small, rebuild=True)
     assert _answered(served.ask(QUESTION))
 
 
@@ -154,25 +155,24 @@ def test_a_missing_corpus_folder_is_one_clear_line(small, tmp_path):
 
 # --- fault 6: damaged index files, old folders --------------------------------------
 
-def test_a_deleted_index_file_is_found_and_rebuilt(indexed_settings, embedder, tmp_path):
+def test_a_deleted_index_file_is_found_and_rebuilt(hash_indexed, tmp_path):
     # Chroma writes a vector index file once a collection passes 1,000 rows, so the
     # whole corpus is needed: its index is copied, and one file of it deleted.
-    copy = Settings(corpus_dir=indexed_settings.corpus_dir, data_dir=tmp_path / "data",
-                    _env_file=None)
-    shutil.copytree(indexed_settings.data_dir, copy.data_dir)
+    copy = hash_indexed.model_copy(update={"data_dir": tmp_path / "data"})
+    shutil.copytree(hash_indexed.data_dir, copy.data_dir)
     (_sentence_index_folder(copy) / "index_metadata.pickle").unlink()
-    chain = Chain(copy, embedder=embedder)
+    chain = Chain(copy)
     assert chain.ask(QUESTION).answer == UNAVAILABLE
-    summary = ingest(copy, embedder=embedder)
+    summary = ingest(copy)
     assert summary.added == summary.documents and summary.unchanged == 0
     assert any("damaged" in n and "rebuilt" in n for n in summary.notices)
     answer = chain.ask(QUESTION)
     assert _answered(answer), answer.error or answer.answer
 
 
-def test_rebuilds_leave_only_the_live_index_folders(served, small, embedder):
+def test_rebuilds_leave_only_the_live_index_folders(served, small):
     assert len(_index_folders(small)) == 2  # one vector index per collection
     for _ in range(2):
-        ingest(small, rebuild=True, embedder=embedder)
+        ingest(small, rebuild=True)
     assert len(_index_folders(small)) == 2
     assert _answered(served.ask(QUESTION))

@@ -1,4 +1,5 @@
-"""Incremental ingest into a real on-disk Chroma with the real bundled embedder."""
+"""Incremental ingest into a real on-disk Chroma (with the ``hash`` embedder: what is
+measured here is bookkeeping, not meaning)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from pathlib import Path
 import filelock
 import pytest
 
-from chat.config import Settings
-from chat.store import open_collection
+from core.config import Settings
+from core.embedder import get_embedder
+from core.store import open_collection
 from ingest.index import IngestError, ingest
 from tests.helpers import run_cli, write_bad_files
 
@@ -26,22 +28,22 @@ def _sentence_ids(settings: Settings) -> set[str]:
     return set(open_collection(settings, sentences=True).get(include=[])["ids"])
 
 
-def test_second_run_embeds_nothing_and_keeps_every_chunk(settings, embedder):
-    first = ingest(settings, embedder=embedder)
+def test_second_run_embeds_nothing_and_keeps_every_chunk(settings):
+    first = ingest(settings)
     assert first.added == first.documents >= 17 and not first.failed
     assert first.embedded == first.chunks > 0
-    second = ingest(settings, embedder=embedder)
+    second = ingest(settings)
     assert (second.added, second.updated, second.removed, second.embedded) == (0, 0, 0, 0)
     assert second.unchanged == first.documents
     assert second.chunks == first.chunks
 
 
-def test_changed_document_replaces_its_chunks_only(settings, embedder):
-    ingest(settings, embedder=embedder)
+def test_changed_document_replaces_its_chunks_only(settings):
+    ingest(settings)
     before = _ids_by_doc(settings)
     path = settings.corpus_dir / "resources" / "kaggle.md"
     path.write_text(path.read_text() + "\nKaggle also hosts free notebooks with CPUs.\n")
-    summary = ingest(settings, embedder=embedder)
+    summary = ingest(settings)
     assert (summary.added, summary.updated, summary.unchanged) == (0, 1, summary.documents - 1)
     after = _ids_by_doc(settings)
     assert after["resources/kaggle"] != before["resources/kaggle"]
@@ -50,21 +52,19 @@ def test_changed_document_replaces_its_chunks_only(settings, embedder):
         k: v for k, v in before.items() if k != "resources/kaggle"}
 
 
-def test_removed_document_loses_its_chunks(settings, embedder):
-    ingest(settings, embedder=embedder)
+def test_removed_document_loses_its_chunks(settings):
+    ingest(settings)
     (settings.corpus_dir / "resources" / "topmate.md").unlink()
-    summary = ingest(settings, embedder=embedder)
+    summary = ingest(settings)
     assert summary.removed == 1
     assert "resources/topmate" not in _ids_by_doc(settings)
 
 
-def test_bad_files_are_named_and_everything_else_is_indexed(settings, embedder, tmp_path):
-    clean = ingest(Settings(corpus_dir=settings.corpus_dir, data_dir=tmp_path / "clean",
-                            _env_file=None), embedder=embedder)
+def test_bad_files_are_named_and_everything_else_is_indexed(settings, tmp_path):
+    clean = ingest(settings.model_copy(update={"data_dir": tmp_path / "clean"}))
     expected = write_bad_files(settings.corpus_dir / "uploads", max_mb=1.0)
-    small_cap = Settings(corpus_dir=settings.corpus_dir, data_dir=settings.data_dir,
-                         max_file_mb=1.0, _env_file=None)
-    summary = ingest(small_cap, embedder=embedder)
+    small_cap = settings.model_copy(update={"max_file_mb": 1.0})
+    summary = ingest(small_cap)
     failed = {Path(f.path).name: f.error for f in summary.failed}
     assert set(failed) == set(expected)
     for name, reason in expected.items():
@@ -73,15 +73,16 @@ def test_bad_files_are_named_and_everything_else_is_indexed(settings, embedder, 
     assert summary.chunks == clean.chunks
 
 
-def test_killed_ingest_is_repaired_by_the_next_one(settings, embedder, tmp_path):
-    reference = Settings(corpus_dir=settings.corpus_dir, data_dir=tmp_path / "ref", _env_file=None)
-    ingest(reference, embedder=embedder)
+def test_killed_ingest_is_repaired_by_the_next_one(settings, tmp_path):
+    reference = settings.model_copy(update={"data_dir": tmp_path / "ref"})
+    ingest(reference)
     want = _ids_by_doc(reference)
-    ingest(settings, embedder=embedder)
+    ingest(settings)
     # A crash between the store commit and the manifest write leaves orphans and
     # a manifest that is missing documents; a crash mid-upsert leaves partial docs.
     collection = open_collection(settings)
-    collection.upsert(ids=["orphan"], documents=["stale"], embeddings=[[0.0] * 383 + [1.0]],
+    unit = [0.0] * (get_embedder(settings.embedding_model).dimensions - 1) + [1.0]
+    collection.upsert(ids=["orphan"], documents=["stale"], embeddings=[unit],
                       metadatas=[{"doc_id": "ghost"}])
     data = json.loads(settings.manifest_path.read_text())
     gone = sorted(data["documents"])[:2]
@@ -91,34 +92,34 @@ def test_killed_ingest_is_repaired_by_the_next_one(settings, embedder, tmp_path)
     collection.delete(ids=data["documents"][partial]["chunks"][:1])
     settings.manifest_path.write_text(json.dumps(data))
     open_collection(settings, sentences=True).upsert(
-        ids=["orphan:0"], documents=["stale sentence"], embeddings=[[0.0] * 383 + [1.0]],
+        ids=["orphan:0"], documents=["stale sentence"], embeddings=[unit],
         metadatas=[{"chunk_id": "orphan", "doc_id": "ghost", "i": 0}])
-    summary = ingest(settings, embedder=embedder)
+    summary = ingest(settings)
     assert summary.repaired >= 2
     assert _ids_by_doc(settings) == want
     assert _sentence_ids(settings) == _sentence_ids(reference)
 
 
-def test_rebuild_starts_over(settings, embedder):
-    first = ingest(settings, embedder=embedder)
-    again = ingest(settings, rebuild=True, embedder=embedder)
+def test_rebuild_starts_over(settings):
+    first = ingest(settings)
+    again = ingest(settings, rebuild=True)
     assert again.added == first.documents and again.embedded == first.chunks
 
 
-def test_second_ingest_at_once_is_refused_clearly(settings, embedder):
+def test_second_ingest_at_once_is_refused_clearly(settings):
     settings.data_dir.mkdir(parents=True)
     with filelock.FileLock(str(settings.lock_path)), pytest.raises(
         IngestError, match="another ingest is running"
     ):
-        ingest(settings, embedder=embedder)
+        ingest(settings)
 
 
-def test_unwritable_data_dir_is_named(tmp_path, corpus_copy, embedder):
+def test_unwritable_data_dir_is_named(tmp_path, settings):
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("x")
-    bad = Settings(corpus_dir=corpus_copy, data_dir=blocker / "data", _env_file=None)
+    bad = settings.model_copy(update={"data_dir": blocker / "data"})
     with pytest.raises(IngestError, match=str(blocker)):
-        ingest(bad, embedder=embedder)
+        ingest(bad)
 
 
 @pytest.mark.slow

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from core.types import LoadError
 from ingest.loaders import load
-from ingest.types import LoadError
 from tests.helpers import GOOD_PDF_LINES, make_pdf, write_bad_files
 
 

@@ -14,7 +14,7 @@ from chat.answerers import (
     readable,
     select,
 )
-from chat.types import Sentence
+from core.types import Sentence
 
 
 def _scored(score: float, passage: int, i: int) -> _Scored:
@@ -48,9 +48,9 @@ def test_at_most_max_sentences():
 
 
 def test_neighbours_are_the_chunks_around_the_best_passages(chain):
-    lexical = chain.retriever.lexical()
+    snapshot = chain.retriever.snapshot()
     passages = chain.retriever.search("How often do the mentorship program groups meet?", k=5,
-                                      lexical=lexical, neighbours=3)
+                                      snapshot=snapshot, neighbours=3)
     ranked, extra = passages[:5], passages[5:]
     assert [p.rank for p in ranked] == [0, 1, 2, 3, 4] and not any(p.neighbour for p in ranked)
     assert extra and all(p.neighbour for p in extra)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-import chat.store as store
-from chat.config import Settings
+import core.store as store
+from core.config import Settings
 
 
 def test_whole_collection_reads_are_paged(tmp_path, monkeypatch):

@@ -5,8 +5,8 @@ import pytest
 from chat.condense import looks_like_follow_up
 from chat.guard import guard
 from chat.query import understand
-from chat.types import Passage
 from chat.verify import verify
+from core.types import Passage
 
 
 def _passages(n: int) -> list[Passage]:

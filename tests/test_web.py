@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import concurrent.futures
 import json
-import shutil
 import time
-from pathlib import Path
 
 import pytest
 
 from tests.conftest import ROOT
-from tests.servers import CHROMIUM, start_app, stop
+from tests.pages import DESKTOP, PHONE, ask, in_viewport, uncovered
+from tests.servers import start_app, stop
 
 ARTIFACTS = ROOT / "artifacts"
 SHOTS = ROOT / "docs" / "screenshots"
@@ -54,33 +53,8 @@ def test_twenty_concurrent_clients_all_get_answers(app_url, reference_items):
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=20) as pool:
         results = list(pool.map(one, questions))
-    assert len(results) == 20
     assert all(isinstance(r, dict) and r["answer"] for r in results)
     assert sum(not r["refused"] for r in results) >= 18
-
-
-DESKTOP = {"width": 1280, "height": 800}
-PHONE = {"width": 390, "height": 844}
-
-# Installed before a question is sent: the page itself notes when the send
-# button was clicked, when the new answer's first text appeared and when the
-# answer was complete (its source chips, or a refusal, are in the bubble).
-TIMER = """n => {
-  window.__t = {start: null, first: null, full: null};
-  const done = b => b.querySelector('.chips') || /doesn't cover|Please type a question/
-    .test(b.innerText);
-  const tick = () => {
-    const bots = document.querySelectorAll('#chat .bot');
-    if (window.__t.start === null || bots.length <= n) return;
-    const b = bots[bots.length - 1], now = performance.now();
-    if (window.__t.first === null && b.innerText.replace('…', '').trim()) window.__t.first = now;
-    if (window.__t.full === null && done(b)) window.__t.full = now;
-  };
-  document.querySelector('#send').addEventListener('click',
-    () => { window.__t.start = performance.now(); }, {capture: true, once: true});
-  new MutationObserver(tick).observe(document.querySelector('#chat'),
-    {subtree: true, childList: true, characterData: true});
-}"""
 
 
 def _open(browser, viewport=DESKTOP, path: str = ""):
@@ -107,34 +81,6 @@ def open_page(browser, app_url):
 APP_URL: list[str] = []
 
 
-def _ask(page, question: str) -> dict:
-    """Type and send a question, wait until its answer is complete, and return
-    the page's own timings in seconds (first text, full answer)."""
-    before = page.locator("#chat .bot").count()
-    page.evaluate(TIMER, before)
-    page.locator("#question textarea").fill(question)
-    page.locator("#send").click()
-    page.wait_for_function("() => window.__t.full !== null", timeout=60_000)
-    page.wait_for_function("() => !document.querySelector('#chat .pending')", timeout=60_000)
-    t = page.evaluate("() => window.__t")
-    return {"first_text_s": round((t["first"] - t["start"]) / 1000, 3),
-            "full_answer_s": round((t["full"] - t["start"]) / 1000, 3)}
-
-
-def _in_viewport(page, selector: str) -> bool:
-    return page.evaluate("""s => { const r = document.querySelector(s).getBoundingClientRect();
-        return r.top >= 0 && r.bottom <= innerHeight && r.left >= 0 && r.right <= innerWidth
-               && r.height > 0 }""", selector)
-
-
-def _uncovered(page, element) -> bool:
-    """Is the element's centre on screen and the element itself what is there?"""
-    return element.evaluate("""e => { const r = e.getBoundingClientRect();
-        const x = r.left + r.width / 2, y = r.top + Math.min(r.height / 2, 40);
-        if (y < 0 || y > innerHeight || x < 0 || x > innerWidth) return false;
-        const hit = document.elementFromPoint(x, y); return !!hit && e.contains(hit) }""")
-
-
 MATHS = "How much math do I need to become an ML engineer?"
 
 
@@ -144,7 +90,7 @@ def test_answer_shows_numbered_chips_that_open_to_quoted_cards(open_page, indexe
     page = open_page()
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    timings = [_ask(page, MATHS)]
+    timings = [ask(page, MATHS)]
     page.screenshot(path=str(SHOTS / "desktop.png"))
     last = page.locator("#chat .bot").last
     chips = last.locator("details.chip")
@@ -159,10 +105,10 @@ def test_answer_shows_numbered_chips_that_open_to_quoted_cards(open_page, indexe
     assert "## " not in card.inner_text()           # headings are rendered, not raw
     assert page.evaluate("() => scrollY") == scroll  # the page itself did not move
     page.wait_for_timeout(600)
-    assert _uncovered(page, card)
+    assert uncovered(page, card)
     page.screenshot(path=str(SHOTS / "answer-sources-open.png"))
-    timings.append(_ask(page, "How do I find a mentor?"))
-    timings.append(_ask(page, "<img src=x onerror=alert(1)> how do I find a mentor?"))
+    timings.append(ask(page, "How do I find a mentor?"))
+    timings.append(ask(page, "<img src=x onerror=alert(1)> how do I find a mentor?"))
     page.wait_for_timeout(300)
     assert dialogs == []
     assert "<img src=x onerror=alert(1)>" in page.locator("#chat .user").last.inner_text()
@@ -171,16 +117,16 @@ def test_answer_shows_numbered_chips_that_open_to_quoted_cards(open_page, indexe
 
 def test_clicking_the_last_citation_keeps_the_question_box_on_screen(open_page):
     page = open_page()
-    _ask(page, MATHS)
+    ask(page, MATHS)
     page.locator("#chat .bot").last.locator("a.cite").last.click()
     page.wait_for_timeout(400)
-    assert _in_viewport(page, "#question textarea")
+    assert in_viewport(page, "#question textarea")
     assert page.locator("#chat .bot").last.locator("details.chip[open]").count() == 1
 
 
 def test_every_source_card_scrolls_into_view_with_the_wheel(open_page):
     page = open_page()
-    _ask(page, MATHS)
+    ask(page, MATHS)
     cards = page.locator("#chat .bot").last.locator("details.chip")
     for i in range(cards.count()):
         cards.nth(i).locator("summary").click()     # open every card: the longest page
@@ -193,21 +139,21 @@ def test_every_source_card_scrolls_into_view_with_the_wheel(open_page):
         box = page.locator("#chat").bounding_box()
         page.mouse.move(box["x"] + box["width"] / 2, box["y"] + 40)
         for _ in range(60):
-            if _uncovered(page, card):
+            if uncovered(page, card):
                 break
             page.mouse.wheel(0, 120)
             page.wait_for_timeout(60)
-        assert _uncovered(page, card), f"source card {i + 1} cannot be scrolled to"
+        assert uncovered(page, card), f"source card {i + 1} cannot be scrolled to"
     for _ in range(60):                              # and the page never scrolls into a dead end
         page.mouse.wheel(0, 400)
     page.wait_for_timeout(200)
-    assert _in_viewport(page, "#question textarea")
+    assert in_viewport(page, "#question textarea")
 
 
 def test_phone_keeps_the_box_on_screen_with_big_tap_targets(open_page):
     page = open_page(PHONE)
-    _ask(page, MATHS)
-    assert _in_viewport(page, "#question textarea")
+    ask(page, MATHS)
+    assert in_viewport(page, "#question textarea")
     assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
     last = page.locator("#chat .bot").last
     targets = [last.locator("a.cite").first, last.locator("details.chip summary").first,
@@ -219,7 +165,7 @@ def test_phone_keeps_the_box_on_screen_with_big_tap_targets(open_page):
     page.screenshot(path=str(SHOTS / "phone.png"))
     last.locator("a.cite").last.click()
     page.wait_for_timeout(400)
-    assert _in_viewport(page, "#question textarea")
+    assert in_viewport(page, "#question textarea")
 
 
 def _assert_cleared_for_good(page) -> None:
@@ -234,7 +180,7 @@ def _assert_cleared_for_good(page) -> None:
 
 def test_reload_keeps_the_conversation_and_new_chat_clears_it(open_page):
     page = open_page()
-    _ask(page, MATHS)
+    ask(page, MATHS)
     page.reload(wait_until="load")
     page.locator("#chat .bot details.chip").first.wait_for(timeout=30_000)
     assert page.locator("#chat .user").count() == 1
@@ -245,7 +191,7 @@ def test_reload_keeps_the_conversation_and_new_chat_clears_it(open_page):
 
 def test_trash_icon_clears_the_stored_conversation_too(open_page):
     page = open_page()
-    _ask(page, MATHS)
+    ask(page, MATHS)
     page.locator("#chat").hover()
     page.locator("#chat button[aria-label='Clear'], #chat button[title='Clear']").first.click()
     _assert_cleared_for_good(page)
@@ -265,7 +211,7 @@ def test_typing_while_an_answer_arrives_is_kept(open_page):
 
 def test_one_vote_per_answer(open_page, indexed_settings):
     page = open_page()
-    _ask(page, "What is an informational interview?")
+    ask(page, "What is an informational interview?")
     feedback = indexed_settings.data_dir / "feedback.jsonl"
     answer = page.locator("#chat .bot").last
     answer.hover()
@@ -289,7 +235,7 @@ def test_refusal_lists_resources_and_starters_come_back(open_page):
         "() => { const b = document.querySelector('#suggestions button, #suggestions tr');"
         " return b && b.innerText.trim().length > 0; }")
     first = page.locator("#suggestions button, #suggestions tr").first.inner_text()
-    _ask(page, "What is the best recipe for sourdough bread?")
+    ask(page, "What is the best recipe for sourdough bread?")
     text = page.locator("#chat .bot").last.inner_text()
     assert "doesn't cover" in text
     page.locator("#corpus-sources").get_by_text("All sources in the corpus").click()
@@ -309,7 +255,7 @@ def test_long_message_shows_the_limit_while_typing(open_page):
     page.locator("#question textarea").fill("I work in retail. " * 150 + "How do I find a mentor?")
     page.wait_for_function("() => /only the last/.test("
                            "document.querySelector('#question-count').textContent)")
-    assert _in_viewport(page, "#question-count")
+    assert in_viewport(page, "#question-count")
 
 
 def test_no_admin_on_the_visitor_page_and_admin_has_its_own(open_page):
@@ -319,6 +265,3 @@ def test_no_admin_on_the_visitor_page_and_admin_has_its_own(open_page):
     assert "careerbot admin" in admin.locator("#admin-page").inner_text()
     assert admin.locator("#chat").count() == 0
 
-
-def test_chromium_is_debians(browser):
-    assert shutil.which("chromium") == CHROMIUM or Path(CHROMIUM).exists()

@@ -21,16 +21,16 @@ import gradio as gr
 import httpx
 import pytest
 
-from chat import feedback
+from careerbot import feedback
+from careerbot.web import AdminHandlers, ChatHandlers
 from chat.chain import Chain
-from chat.config import Settings
 from chat.guard import is_instruction
-from chat.web import AdminHandlers, ChatHandlers
+from core.config import Settings
 from ingest.index import ingest
 from tests.conftest import CORPUS, ROOT
 from tests.helpers import GOOD_PDF_LINES, make_pdf, run_cli
+from tests.pages import ask
 from tests.servers import start_app, stop
-from tests.test_web import _ask
 
 TOKEN = "limits-admin-token"
 MAX_FAILURES = 3
@@ -192,13 +192,13 @@ class _Cached:
         self.name, self.orig_name = str(path), orig_name
 
 
-def _admin(settings: Settings, embedder) -> AdminHandlers:
+def _admin(settings: Settings) -> AdminHandlers:
     settings = settings.model_copy(update={"admin_token": TOKEN})
-    return AdminHandlers(settings, Chain(settings, embedder=embedder))
+    return AdminHandlers(settings, Chain(settings))
 
 
-def test_a_second_upload_of_the_same_name_keeps_the_first(settings, embedder, tmp_path):
-    admin = _admin(settings, embedder)
+def test_a_second_upload_of_the_same_name_keeps_the_first(settings, tmp_path):
+    admin = _admin(settings)
     first = b"---\ntitle: Sponsors\n---\n\n## Sponsors\n\nA sponsor argues for you in rooms.\n"
     second = b"---\ntitle: Other\n---\n\n## Other\n\nA different text with the same name.\n"
     assert "saved `notes.md`" in admin.upload(TOKEN, [_Cached(tmp_path, "notes.md", first)])
@@ -231,11 +231,11 @@ def _pdf_bomb(inflated: int = 200_000_000) -> bytes:
     return bytes(out)
 
 
-def test_a_pdf_bomb_is_refused_by_name_and_the_good_file_is_saved(settings, embedder,
+def test_a_pdf_bomb_is_refused_by_name_and_the_good_file_is_saved(settings,
                                                                   tmp_path):
     bomb = _pdf_bomb()
     assert len(bomb) < 400_000
-    report = _admin(settings, embedder).upload(TOKEN, [
+    report = _admin(settings).upload(TOKEN, [
         _Cached(tmp_path, "bomb.pdf", bomb),
         _Cached(tmp_path, "good.pdf", make_pdf(GOOD_PDF_LINES))])
     lines = report.splitlines()
@@ -246,7 +246,7 @@ def test_a_pdf_bomb_is_refused_by_name_and_the_good_file_is_saved(settings, embe
 
 
 def test_a_lockout_ends_and_grows_with_each_further_wrong_token():
-    from chat.web import Lockout
+    from careerbot.web import Lockout
 
     now = [1000.0]
     lockout = Lockout(3, 10.0, clock=lambda: now[0])
@@ -267,8 +267,8 @@ def test_a_lockout_ends_and_grows_with_each_further_wrong_token():
 
 # --- fault 8: bounded growth from visitors --------------------------------------------
 
-def test_votes_store_a_bounded_question(settings, embedder):
-    handlers = ChatHandlers(settings, Chain(settings, embedder=embedder))
+def test_votes_store_a_bounded_question(settings):
+    handlers = ChatHandlers(settings, Chain(settings))
     question = "How do I find a mentor? " + "x" * 1_000_000
     turns = [{"id": f"a{i}", "question": question, "vote": None,
               "answer": {"question": question, "answer": "Ask around. [1]", "refused": False,
@@ -309,7 +309,7 @@ def test_corpus_images_and_links_stay_inert_in_the_browser(browser, hostile_app,
     page.on("request", lambda r: requested.append(r.url))
     page.goto(hostile_app, wait_until="load")
     page.locator("#question textarea").wait_for(timeout=60_000)
-    _ask(page, "How does a portfolio review with a senior engineer help?")
+    ask(page, "How does a portfolio review with a senior engineer help?")
     page.wait_for_timeout(1000)  # give any image the browser would fetch time to be asked for
     bubble = page.locator("#chat .bot").last
     answer = bubble.inner_text()

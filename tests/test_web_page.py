@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from types import SimpleNamespace
 
-from chat.config import Settings
-from chat.web import ChatHandlers, answer_html, build_app, chat_from, valid_turns
+from careerbot.web import ChatHandlers, answer_html, build_app, chat_from, valid_turns
+from core.config import Settings
 
 ANSWER = {"question": "q?", "answer": "Find one [1]. Ask often [2].", "refused": False,
           "citations": [{"n": 1, "title": "Mentors <b>", "heading": "## Finding a mentor",

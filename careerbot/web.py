@@ -20,12 +20,13 @@ from pathlib import Path
 
 import gradio as gr
 
+from careerbot.feedback import replace_vote
 from chat.answerers import QUOTE_PIECES
 from chat.chain import Chain
 from chat.condense import normalise_history
-from chat.config import Settings
-from chat.feedback import replace_vote
-from chat.types import Answer
+from core.config import Settings
+from core.text import CITATION
+from core.types import Answer
 
 TITLE = "careerbot"
 TAGLINE = ("Career advice answered **only from a corpus** of mentoring essays and curated "
@@ -183,7 +184,7 @@ def answer_html(answer: Answer | dict, key: str = "a") -> str:
         return (f"<a class='cite n{n}' href='#src-{key}-{n}' title='{label}'>"
                 f"<span class='sr-only'>{label}</span></a>")
 
-    text = re.sub(r"\[(\d{1,3})\]", cite, plain_html(str(a.get("answer", ""))))
+    text = CITATION.sub(cite, plain_html(str(a.get("answer", ""))))
     text = _EMPHASIS.sub(r"<em>\1</em>", text)  # a point's "*Title*", on escaped text
     if a.get("notice"):
         text += f"<br><br><em>{plain_html(str(a['notice']))}</em>"
@@ -246,7 +247,7 @@ def _highlight(passage: str, quote: str) -> str:
 def corpus_list_html(chain: Chain) -> str:
     """Every document in the index, with its link: the "list of sources"."""
     try:
-        records = chain.retriever.lexical().records.values()
+        records = chain.retriever.snapshot().records.values()
     except Exception:
         return "<p>The source list is unavailable right now.</p>"
     docs: dict[str, dict] = {}
@@ -502,15 +503,11 @@ class AdminHandlers:
             return f"Re-index failed: {inert_markdown(str(exc))}", ""
         failed = "".join(f"\n- {inert_markdown(f.path)}: {inert_markdown(f.error)}"
                          for f in summary.failed)
-        text = (f"added {summary.added}, updated {summary.updated}, unchanged "
-                f"{summary.unchanged}, removed {summary.removed}, failed {len(summary.failed)}; "
-                f"{summary.documents} documents, {summary.chunks} chunks, "
-                f"{summary.seconds:.1f} s{failed}")
-        return text, self.coverage()
+        return summary.line() + failed, self.coverage()
 
     def coverage(self) -> str:
         """The coverage report (its callers have checked the token)."""
-        from chat.store import open_collection
+        from core.store import open_collection
         from ingest.report import coverage
 
         report = coverage(open_collection(self.settings))

@@ -1,4 +1,7 @@
-"""The typed objects the question side hands from stage to stage.
+"""The typed objects the stages hand to each other.
+
+``Document`` and ``Chunk`` flow through ingest; ``Passage``, ``Citation`` and
+``Answer`` through the question side.
 
 ``Answer`` is the one answer type: the CLI prints it, the web app renders it,
 the evals score it. Its ``to_dict`` is the JSON contract in the README.
@@ -35,7 +38,6 @@ class Passage:
     position: int = 0
     score: float = 0.0        # fused rank score (RRF), higher is better
     dense: float | None = 0.0  # cosine to the query; None for a neighbour (not searched)
-    lexical: float = 0.0      # BM25 score
     sentences: list[Sentence] = field(default_factory=list)
     rank: int = 0             # 0-based retrieval rank; a neighbour shares its source's
     neighbour: bool = False   # added because it sits next to a retrieved passage
@@ -77,6 +79,9 @@ class Answer:
     error: str | None = None
     notice: str | None = None
     partial: bool = False  # true while a streamed answer is still growing
+    # The passages searched for it, best first, neighbours last: what the evals
+    # score retrieval on, so they measure the call the app made. Not in to_dict.
+    retrieved: list[Passage] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         data = {"id": self.id, "question": self.question, "answer": self.answer,
@@ -88,3 +93,50 @@ class Answer:
         if self.notice:
             data["notice"] = self.notice
         return data
+
+@dataclass(frozen=True)
+class Document:
+    """One cleaned source document, ready to be chunked.
+
+    ``doc_id`` is the path under the corpus without its extension, so it stays
+    the same when the text changes and an update can replace the old chunks.
+    """
+
+    doc_id: str
+    text: str
+    source: str
+    title: str = ""
+    author: str = ""
+    url: str = ""
+    date: str = ""
+    kind: str = "essay"
+    tags: tuple[str, ...] = ()
+    audience: str = ""
+    extra: dict = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A token-bounded piece of one document under one heading.
+
+    ``start``/``end`` are character offsets into ``Document.text`` so a reader
+    can be shown the surrounding text; ``id`` is a hash of the content.
+    """
+
+    id: str
+    doc_id: str
+    text: str
+    heading: str
+    start: int
+    end: int
+    tokens: int
+    position: int
+
+    def embedding_text(self, title: str) -> str:
+        """What the embedder sees: the passage with the titles that situate it."""
+        context = " > ".join(part for part in (title, self.heading) if part)
+        return f"{context}\n\n{self.text}" if context else self.text
+
+
+class LoadError(Exception):
+    """A document that cannot be read; the message says why, for the maintainer."""

@@ -10,7 +10,7 @@ def main() -> None:
     # Gradio and huggingface_hub read these when imported; set them first.
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    from chat.config import Settings
-    from chat.web import serve
+    from careerbot.web import serve
+    from core.config import Settings
 
     serve(Settings())

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from chat.config import Settings
+from core.config import Settings
 
 app = typer.Typer(
     help="careerbot: career advice answered from a corpus of essays, with cited passages.",
@@ -65,7 +65,7 @@ def ingest(
     rebuilt and old index folders removed (said on stdout). Symbolic links
     leading out of the corpus are not followed and are listed as failed.
     """
-    from chat.store import StoreError
+    from core.store import StoreError
     from ingest.index import IngestError
     from ingest.index import ingest as run_ingest
 
@@ -84,12 +84,7 @@ def ingest(
     if as_json:
         typer.echo(json.dumps(summary.to_dict(), ensure_ascii=False))
     else:
-        typer.echo(
-            f"added {summary.added}, updated {summary.updated}, unchanged {summary.unchanged}, "
-            f"removed {summary.removed}, failed {len(summary.failed)} — "
-            f"{summary.documents} documents, {summary.chunks} chunks, "
-            f"{summary.embedded} embedded, {summary.seconds:.1f}s"
-        )
+        typer.echo(summary.line())
         for notice in summary.notices:
             typer.echo(f"  {notice}")
         for failure in summary.failed:
@@ -103,7 +98,7 @@ def corpus(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Coverage report: documents, chunks and tokens, tags, near-duplicates, thin documents."""
-    from chat.store import StoreError, open_collection
+    from core.store import StoreError, open_collection
     from ingest.report import THIN_TOKENS, coverage
 
     settings = _settings()
@@ -286,10 +281,10 @@ def calibrate() -> None:
     settings = _settings()
     run_ingest(settings)
     chain = Chain(settings)
-    records = chain.retriever.lexical().records.values()
+    records = chain.retriever.snapshot().records.values()
     passages = [f"{r.get('heading', '')}. {r['text']}" for r in records]
-    result = cal.calibrate(chain, load_items(split="dev"), passages)
-    cal.write(result, settings.calibration_file)
+    result, examples = cal.calibrate(chain, load_items(split="dev"), passages)
+    cal.write(result, examples, settings.calibration_file)
     sup, dom = result["support"], result["domain"]
     typer.echo(f"domain model: C={dom['C']}, threshold {dom['threshold']:.3f}; on dev it "
                f"refuses {dom['dev']['refused_unanswerable']}/{dom['dev']['unanswerable']} "
@@ -304,7 +299,7 @@ def calibrate() -> None:
 @app.command()
 def serve() -> None:
     """Serve the web chat (the same as `python app.py`) on CAREERBOT_HOST:CAREERBOT_PORT."""
-    from chat.serve import main as serve_main
+    from careerbot.serve import main as serve_main
 
     serve_main()
 
@@ -317,7 +312,7 @@ def feedback(
     = None,
 ) -> None:
     """Summarise visitors' thumbs up/down; export downvoted questions as eval candidates."""
-    from chat import feedback as fb
+    from careerbot import feedback as fb
 
     settings = _settings()
     entries = fb.load(settings.data_dir)

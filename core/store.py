@@ -22,8 +22,8 @@ from chromadb.api.models.Collection import Collection
 from chromadb.api.shared_system_client import SharedSystemClient
 from chromadb.config import Settings as ChromaSettings
 
-from chat.config import Settings
-from chat.embedder import CareerbotEmbeddingFunction
+from core.config import Settings
+from core.embedder import CareerbotEmbeddingFunction
 
 
 class StoreError(RuntimeError):

@@ -1,0 +1,67 @@
+"""Text conventions every stage shares: the search vocabulary, citation markers,
+and how a chunk's heading path and list items are written.
+
+They live here, not in the stage that first needed them, because the corpus
+side writes them and the question side, the evals and the web page read them:
+two copies would drift apart.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+# ---- the search vocabulary: index and query must tokenize alike ------------------
+
+_STOPWORD_TEXT = """
+a about above after again against all am an and any are as at be because been before being
+below between both but by can could did do does doing down during each few for from further
+had has have having he her here hers herself him himself his how i if in into is it its itself
+just me more most my myself no nor not now of off on once only or other our ours ourselves out
+over own same she should so some such than that the their theirs them themselves then there
+these they this those through to too under until up very was we were what when where which
+while who whom why will with would you your yours yourself yourselves really get got also
+want wanna need know tell please much many one ones thing things way ve ll re don isn
+"""
+STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def tokenize(text: str) -> list[str]:
+    """Lowercase word stems without stopwords; shared by index and query."""
+    words = re.findall(r"[a-z0-9]+(?:[-'][a-z0-9]+)*", text.lower())
+    return _stemmer().stemWords([w for w in words if w not in STOPWORDS])
+
+
+# ---- citation markers: "[n]", 1-based into the passages an answer was given ------
+
+CITATION = re.compile(r"\[(\d{1,3})\]")
+MARKER = re.compile(r"\s*\[(\d{1,3})\]")           # a marker with the space before it
+MARKER_RUN = re.compile(r"(?:\s*\[\d{1,3}\])+")    # "[1][3]" or "[1] [3]"
+
+
+def markers(text: str) -> list[int]:
+    """Every ``[n]`` in ``text``, in order."""
+    return [int(m) for m in CITATION.findall(text)]
+
+
+def strip_markers(text: str) -> str:
+    """The answer's words without its citation markers."""
+    return MARKER.sub("", text)
+
+
+# ---- chunk structure: written by ingest.chunking, read by the answerers ----------
+
+ITEM_SEP = "; "  # between the items of a list unit (see ``chat.answerers.quote_found``)
+
+
+def innermost_heading(heading: str) -> str:
+    """The last part of a chunk's heading path ("PART 2 > “Amplify” phase"),
+    without Markdown's "#" marks."""
+    return re.sub(r"(^|\s)#{1,6}\s+", r"\1", heading.split(" > ")[-1]).strip()
