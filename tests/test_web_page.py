@@ -6,7 +6,9 @@ import json
 from types import SimpleNamespace
 
 from careerbot.web import ChatHandlers, answer_html, build_app, chat_from, valid_turns
+from chat.chain import Chain
 from core.config import Settings
+from tests.fakes import CannedAnswerer
 
 ANSWER = {"question": "q?", "answer": "Find one [1]. Ask often [2].", "refused": False,
           "citations": [{"n": 1, "title": "Mentors <b>", "heading": "## Finding a mentor",
@@ -52,3 +54,21 @@ def test_admin_is_a_page_of_its_own(tmp_path):
     settings = Settings(data_dir=tmp_path, admin_token="t", _env_file=None)
     demo = build_app(settings, chain=SimpleNamespace())
     assert ("admin", "Admin", False) in demo.pages
+
+
+def test_an_answer_streams_into_the_chat_and_is_kept_as_a_turn(hash_indexed):
+    """The page's handler with a canned answerer: a placeholder at once, the cited
+    answer at the end, and a stored turn whose chips link to its own cards."""
+    handlers = ChatHandlers(hash_indexed, Chain(hash_indexed, answerer=CannedAnswerer(cite=2)))
+    stream = handlers.respond("How do I find a mentor?", [])
+    first_chat, _ = next(stream)  # the handler updates this list in place as it goes on
+    assert first_chat[-1] == {"role": "assistant", "content": "…"}
+    *_, (_, turns) = stream
+    (turn,) = turns
+    assert turn["question"] == "How do I find a mentor?" and not turn["answer"]["refused"]
+    assert [c["n"] for c in turn["answer"]["citations"]] == [1, 2]
+    shown = chat_from(turns)[-1]["content"]
+    assert f"#src-{turn['id']}-1" in shown and f"#src-{turn['id']}-2" in shown
+    again = list(handlers.respond("and how often should we meet?", turns))
+    _, turns = again[-1]
+    assert len(turns) == 2 and turns[0] == turn
