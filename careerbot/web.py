@@ -25,7 +25,7 @@ from chat.answerers import QUOTE_PIECES
 from chat.chain import Chain
 from chat.condense import normalise_history
 from core.config import Settings
-from core.text import CITATION
+from core.text import CITATION, heading_words
 from core.types import Answer
 
 TITLE = "careerbot"
@@ -210,7 +210,7 @@ def _chip(c: dict, key: str) -> str:
 
 def _heading(heading: str) -> str:
     """A chunk heading as words: "## Finding a mentor" showed its Markdown marks."""
-    return html.escape(re.sub(r"(^|\s)#{1,6}\s+", r"\1", heading).strip())
+    return html.escape(heading_words(heading))
 
 
 def inert_markdown(text: str) -> str:

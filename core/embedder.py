@@ -101,6 +101,8 @@ class HashEmbedder(Embedder):
     so an index written by one is searchable by another."""
 
     def __init__(self, dimensions: int = 256) -> None:
+        if dimensions < 1:
+            raise ValueError(f"a hash embedder needs at least one dimension, not {dimensions}")
         self.name = "hash" if dimensions == 256 else f"hash:{dimensions}"
         self.dimensions = dimensions
 

@@ -61,7 +61,11 @@ def strip_markers(text: str) -> str:
 ITEM_SEP = "; "  # between the items of a list unit (see ``chat.answerers.quote_found``)
 
 
+def heading_words(heading: str) -> str:
+    """A heading path without Markdown's "#" marks ("## Finding a mentor" -> "Finding a mentor")."""
+    return re.sub(r"(^|\s)#{1,6}\s+", r"\1", heading).strip()
+
+
 def innermost_heading(heading: str) -> str:
-    """The last part of a chunk's heading path ("PART 2 > “Amplify” phase"),
-    without Markdown's "#" marks."""
-    return re.sub(r"(^|\s)#{1,6}\s+", r"\1", heading.split(" > ")[-1]).strip()
+    """The last part of a chunk's heading path ("PART 2 > “Amplify” phase"), as words."""
+    return heading_words(heading.split(" > ")[-1])

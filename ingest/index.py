@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import filelock
+from chromadb.api import ClientAPI
 
 from core.config import Settings
 from core.embedder import Embedder, get_embedder
@@ -189,6 +190,7 @@ class Indexer:
         self.settings = settings
         self._embedder = embedder
         self.progress = progress or (lambda _name, _done, _total: None)
+        self.client: ClientAPI | None = None  # set with the collections when the store opens
 
     @property
     def embedder(self) -> Embedder:
@@ -465,7 +467,7 @@ class Indexer:
     def _batch_size(self) -> int:
         try:
             return max(1, min(5000, self.client.get_max_batch_size()))
-        except Exception:
+        except Exception:  # an HTTP client of an older server, or none open yet
             return 1000
 
     def _delete_ids(self, ids: list[str]) -> None:

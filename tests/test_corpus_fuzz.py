@@ -78,7 +78,7 @@ def _assert_verifies(answer: Answer) -> None:
         assert quoted_from(quote, answer.citations[n - 1]), (quote, n)
 
 
-@pytest.mark.slow
+@pytest.mark.slow  # fifteen small indexes, about 8 s
 @hsettings(max_examples=12, deadline=None, derandomize=True, database=None,
            suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(text=document)

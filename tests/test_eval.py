@@ -78,6 +78,7 @@ def test_the_eval_scores_the_passages_the_answer_was_given(hash_chain):
     """hit@k is measured on the call the app makes (follow-ups searched with the
     conversation, long messages also by their question sentences), not a second search."""
     items = [i for i in load_items(split="dev") if i["kind"] in ("follow-up", "long")][:6]
+    assert len(items) == 6
     for item in items:
         answer = hash_chain.ask(item["question"], item.get("history"))
         row = score_item(hash_chain, item)

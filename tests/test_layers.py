@@ -7,6 +7,7 @@ Imports inside function bodies count: they hide a dependency, they do not remove
 from __future__ import annotations
 
 import ast
+import importlib
 
 from tests.conftest import ROOT
 
@@ -58,6 +59,27 @@ def test_the_package_graph_has_no_cycle():
 
     for package in graph:
         visit(package, ())
+
+
+def test_packages_use_each_other_only_through_the_public_surface():
+    """A name another package imports is listed in its ``__init__`` (``_EXPORTS``),
+    from the module it lives in: private helpers can change without breaking others."""
+    wrong = []
+    for package in ALLOWED:
+        for path in sorted((ROOT / package).glob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if not (isinstance(node, ast.ImportFrom) and node.level == 0 and node.module):
+                    continue
+                top = node.module.split(".")[0]
+                if top not in ALLOWED or top == package:
+                    continue
+                exports = importlib.import_module(top)._EXPORTS if top != "careerbot" else {}
+                for alias in node.names:
+                    submodule = node.module == top and (ROOT / top / f"{alias.name}.py").exists()
+                    if not submodule and exports.get(alias.name) != node.module:
+                        wrong.append(f"{path.relative_to(ROOT)}:{node.lineno} "
+                                     f"{node.module}.{alias.name}")
+    assert not wrong
 
 
 def test_app_py_uses_only_the_app_surface():

