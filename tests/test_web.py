@@ -246,7 +246,9 @@ def test_refusal_lists_resources_and_starters_come_back(open_page):
                  if t.strip().endswith("(resource)")]
     assert resources
     assert any(r.removesuffix("(resource)").strip() in text for r in resources)
-    assert page.locator("#suggestions button, #suggestions tr").first.inner_text() == first
+    page.wait_for_function(  # the starters come back (re-rendered a moment after the answer)
+        "t => { const b = document.querySelector('#suggestions button, #suggestions tr');"
+        " return b && b.innerText === t; }", arg=first, timeout=15_000)
     page.screenshot(path=str(SHOTS / "refusal.png"))
 
 
