@@ -80,7 +80,7 @@ bench: install
 	$(PIP) install --quiet -e '.[bench]'
 	$(PY) bench/run.py
 
-lint: test-deps
+lint: $(FSTAMP)
 	$(VENV)/bin/ruff check .
 
 clean:
