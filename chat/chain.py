@@ -7,6 +7,7 @@ three give the same answer to the same question.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -22,7 +23,7 @@ from chat.answerers import (
     score_sentences,
 )
 from chat.condense import looks_like_follow_up, normalise_history
-from chat.guard import guard
+from chat.guard import Guarded, guard
 from chat.query import Query, drop_filler, understand
 from chat.refusal import Decision, Refusal, Signals, measure
 from chat.retriever import Retriever
@@ -39,6 +40,9 @@ NOT_COVERED = ("The corpus doesn't cover that, so I can't answer it from my sour
                "It does cover: {topics}.")
 CLOSEST = (" The closest it comes is “{where}”, which may not be what you asked.")
 EMPTY = "Please type a question about careers. The corpus covers: {topics}."
+WELCOME = "Glad to help. Ask me anything else about careers; the corpus covers: {topics}."
+_THANKS = re.compile(r"\W*(?:(?:thanks?|thank you|thx|ty|cheers|great|perfect|awesome|nice|"
+                     r"cool|ok(?:ay)?|got it|that helps|very much|so much|a lot)\W*)+", re.I)
 NEIGHBOURS_OF = 3  # the top passages whose neighbouring chunks are added for the answerer
 UNAVAILABLE = "The knowledge base is temporarily unavailable. Please try again in a moment."
 LLM_DOWN = "The language model did not answer, so this answer is quoted from the sources."
@@ -189,18 +193,20 @@ class Chain:
     def _prepare(self, question: object, history: object) -> _Context | Answer:
         guarded = guard(question, self.settings.question_chars)
         text = question if isinstance(question, str) else ""
-        if not tokenize(drop_filler(guarded.text)):  # stopwords, filler or stripped instructions
-            topics = self._safe_topics()
-            return Answer(question=text, answer=EMPTY.format(topics="; ".join(topics)),
-                          refused=True, topics=topics, notice=guarded.notice,
-                          backend=self.answerer.name)
         turns = normalise_history(history, self.settings.history_turns,
                                   self.settings.history_chars)
+        # stopwords, filler or stripped instructions: nothing to search for, unless it
+        # leans on the conversation ("ok but what do i do about it?")
+        wordless = not tokenize(drop_filler(guarded.text))
+        if (wordless and not turns) or _THANKS.fullmatch(guarded.text):
+            return self._no_question(text, guarded)
         try:
             retriever = self.retriever  # one index, and one snapshot of it, per question
             snapshot = retriever.snapshot()
             query = understand(guarded.text, turns, snapshot.speller,
                                self._rewrite(guarded.text, turns))
+            if wordless and not query.follow_up:
+                return self._no_question(text, guarded)
             vectors = list(self.embedder.embed(query.searches))
             passages = retriever.search(
                 query.searches[0], k=self.settings.retrieval_k, query_vector=vectors[0],
@@ -218,6 +224,15 @@ class Chain:
                           domain, generic)
         return _Context(text, query, vectors[0], passages, signals,
                         self.refusal.decide(signals), snapshot.topics(), guarded.notice, scored)
+
+    def _no_question(self, text: str, guarded: Guarded) -> Answer:
+        """A message without a question in it: thanks get a welcome, anything else
+        a request for a question; both say what the corpus covers."""
+        topics = self._safe_topics()
+        reply = WELCOME if _THANKS.fullmatch(guarded.text) else EMPTY
+        return Answer(question=text, answer=reply.format(topics="; ".join(topics)),
+                      refused=True, topics=topics, notice=guarded.notice,
+                      backend=self.answerer.name)
 
     def _rewrite(self, question: str, turns: list[dict[str, str]]) -> str | None:
         """An LLM's standalone version of a follow-up, when one is configured; it is

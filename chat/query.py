@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from chat.condense import looks_like_follow_up
 from chat.spelling import Speller
-from core.text import strip_markers
+from core.text import strip_markers, tokenize
 
 # Words that point back at the conversation. With history present, a question
 # holding one is also searched with the previous turn; the fusion keeps the
@@ -117,4 +117,6 @@ def understand(text: str, history: list[dict[str, str]], speller: Speller | None
             searches.append(f"{own} {_answer_words(answer)}")
         if rewrite:
             searches.append(rewrite)
+    if context and not tokenize(own) and len(searches) > 1:
+        searches = searches[1:]  # "what do i do about it?" alone finds nothing: lead with the turn
     return Query(text=text, own=own, searches=list(dict.fromkeys(searches)), context=context)

@@ -174,6 +174,27 @@ def test_a_long_message_keeps_the_question_at_its_end(hash_chain):
     assert answer.notice and "last" in answer.notice
 
 
+def test_a_follow_up_without_content_words_is_read_with_the_conversation(hash_chain):
+    """"ok but what do i actually do about it" is all stopwords and filler: alone it
+    asks nothing, after a question it asks about that question's topic."""
+    history = [{"role": "user", "content": "How do I find a mentor?"},
+               {"role": "assistant", "content": "Ask someone whose work you admire [1]."}]
+    alone = hash_chain.ask("ok but what do i actually do about it")
+    assert alone.refused and alone.answer.startswith("Please type a question")
+    answer = hash_chain.ask("ok but what do i actually do about it", history)
+    assert "find a mentor" in answer.query.lower()
+    assert not answer.refused and answer.citations
+
+
+@pytest.mark.parametrize("message", ["thanks!", "Thank you so much", "ok, got it"])
+def test_thanks_gets_a_welcome_not_a_refusal(hash_chain, message):
+    history = [{"role": "user", "content": "How do I find a mentor?"},
+               {"role": "assistant", "content": "Ask someone whose work you admire [1]."}]
+    answer = hash_chain.ask(message, history)
+    assert answer.answer.startswith("Glad to help") and "doesn't cover" not in answer.answer
+    assert answer.topics and not answer.citations
+
+
 def test_bad_history_is_ignored(hash_chain):
     answer = hash_chain.ask("How do I find a mentor?", history=[{"role": 3}, "x", None])
     assert not answer.refused
