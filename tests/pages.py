@@ -16,13 +16,21 @@ TIMER = """n => {
   const tick = () => {
     const bots = document.querySelectorAll('#chat .bot');
     if (window.__t.start === null || bots.length <= n) return;
-    const b = bots[bots.length - 1], now = performance.now();
+    const b = bots[n], now = performance.now();
     if (window.__t.first === null && b.innerText.replace('…', '').trim()) window.__t.first = now;
     if (window.__t.full === null && done(b)) window.__t.full = now;
   };
-  document.querySelector('#send').addEventListener('click',
-    () => { window.__t.start = performance.now(); }, {capture: true, once: true});
-  new MutationObserver(tick).observe(document.querySelector('#chat'),
+  // Listen on the document, not on #send and #chat themselves: Gradio may
+  // re-mount them while the page restores a stored conversation.
+  const start = e => {
+    if (!e.target.closest || !e.target.closest('#send')) return;
+    window.__t.start = performance.now();
+    document.removeEventListener('click', start, true);
+  };
+  document.addEventListener('click', start, true);
+  if (window.__obs) window.__obs.disconnect();
+  window.__obs = new MutationObserver(tick);
+  window.__obs.observe(document.body,
     {subtree: true, childList: true, characterData: true});
 }"""
 
@@ -30,6 +38,8 @@ TIMER = """n => {
 def ask(page, question: str) -> dict:
     """Type and send a question, wait until its answer is complete, and return
     the page's own timings in seconds (first text, full answer)."""
+    page.locator("#chat").wait_for()
+    page.locator("#send").wait_for()
     before = page.locator("#chat .bot").count()
     page.evaluate(TIMER, before)
     page.locator("#question textarea").fill(question)
@@ -53,3 +63,25 @@ def uncovered(page, element) -> bool:
         const x = r.left + r.width / 2, y = r.top + Math.min(r.height / 2, 40);
         if (y < 0 || y > innerHeight || x < 0 || x > innerWidth) return false;
         const hit = document.elementFromPoint(x, y); return !!hit && e.contains(hit) }""")
+
+
+# Resolves once no scroll box around the element (nor the page) has moved for
+# three animation frames: on a loaded machine a wheel step can land late, and a
+# check made before it lands would let the next steps scroll past the element.
+SETTLE = """e => new Promise(done => {
+  const boxes = [];
+  for (let b = e.parentElement; b; b = b.parentElement) boxes.push(b);
+  const where = () => scrollY + ',' + boxes.map(b => b.scrollTop).join(',');
+  let last = where(), still = 0, frames = 0;
+  const step = () => {
+    const now = where();
+    still = now === last ? still + 1 : 0; last = now;
+    if (still >= 3 || ++frames > 120) done(); else requestAnimationFrame(step);
+  };
+  requestAnimationFrame(step);
+})"""
+
+
+def settle(page, element) -> None:
+    """Wait until scrolling around the element has come to rest."""
+    element.evaluate(SETTLE)

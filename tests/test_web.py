@@ -10,7 +10,7 @@ import time
 import pytest
 
 from tests.conftest import ROOT
-from tests.pages import DESKTOP, PHONE, ask, in_viewport, uncovered
+from tests.pages import DESKTOP, PHONE, ask, in_viewport, settle, uncovered
 from tests.servers import start_app, stop
 
 ARTIFACTS = ROOT / "artifacts"
@@ -138,11 +138,11 @@ def test_every_source_card_scrolls_into_view_with_the_wheel(open_page):
                       " b.scrollTop = 0 }", card.element_handle())
         box = page.locator("#chat").bounding_box()
         page.mouse.move(box["x"] + box["width"] / 2, box["y"] + 40)
-        for _ in range(60):
+        for _ in range(80):
             if uncovered(page, card):
                 break
             page.mouse.wheel(0, 120)
-            page.wait_for_timeout(60)
+            settle(page, card)
         assert uncovered(page, card), f"source card {i + 1} cannot be scrolled to"
     for _ in range(60):                              # and the page never scrolls into a dead end
         page.mouse.wheel(0, 400)
