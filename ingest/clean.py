@@ -46,6 +46,19 @@ _CLOSERS = "”’)]"  # straight quotes open as often as they close: see _start
 _INDENT = re.compile(r"^[ \t\xa0]{2,}\S")
 _GAP = re.compile(r"(?<=\S)[ \t]*\xa0[\xa0 \t]+(?=\S)")
 
+# --- embedded tweets ---------------------------------------------------------
+
+# A tweet's signature, "— Name (@handle) Month D, YYYY": where a scraped embed ends.
+_TWEET_END = re.compile(r"\(@\w{1,15}\)\s+[A-Z][a-z]{2,8}\.? \d{1,2}, \d{4}\s*$")
+_TWEET_DASH = re.compile(r"(?<=\S)—\s*(?=[^—\n]{1,60}\(@\w{1,15}\))")
+# t.co short links, which the scrape cut at their full stop ("https://t." then
+# "co/kcmU6543xS" a paragraph later): meaningless to a reader, and their halves
+# glue to words ("compensation.co/ny8Q72CLPc").
+_SIGNATURE_ALONE = re.compile(r"[ \t\xa0]*\n\s*— (?=[^—\n]{1,60}\(@\w{1,15}\))")
+_AFTER_SIGNATURE = re.compile(
+    r"(\(@\w{1,15}\)\s+[A-Z][a-z]{2,8}\.? \d{1,2}, \d{4})[ \t\xa0]+(?=\S)")
+_SHORT_LINK = re.compile(r"https?://t\.(?:\s*co/\w+)?|^\s*co/\w+(?=\s*—)", re.M)
+
 
 @dataclass
 class Cleaned:
@@ -53,6 +66,16 @@ class Cleaned:
 
     text: str
     meta: dict = field(default_factory=dict)
+
+
+def untangle_tweets(text: str) -> str:
+    """Drop t.co links and set a tweet's signature off from its text
+    ("…want to be. — Reshama Shaikh (@reshamas) April 16, 2019"), so the
+    paragraph rebuild can end the embed there (see ``_merge_paragraphs``)."""
+    text = _SHORT_LINK.sub("", text)
+    text = _TWEET_DASH.sub(" — ", text)
+    text = _SIGNATURE_ALONE.sub(" — ", text)     # a signature the scrape put on its own line
+    return _AFTER_SIGNATURE.sub(r"\1\n\n", text)  # and the next embed starts a paragraph
 
 
 def strip_markup(text: str) -> str:
@@ -143,13 +166,14 @@ def rejoin_sentences(text: str) -> str:
 
 
 def _merge_paragraphs(blocks: list[str]) -> list[str]:
-    """Rebuild paragraphs: an indented block, or a gap of non-breaking spaces
-    inside a block (where the scraper flattened a list or a quote), starts one."""
+    """Rebuild paragraphs: an indented block, a gap of non-breaking spaces
+    inside a block (where the scraper flattened a list or a quote), or the
+    block after a tweet's signature starts one."""
     paragraphs: list[str] = []
     for block in blocks:
         parts = _GAP.split(block)
         head = parts[0]
-        if not paragraphs or _INDENT.match(head):
+        if not paragraphs or _INDENT.match(head) or _TWEET_END.search(paragraphs[-1]):
             paragraphs.append(head.strip())
         else:
             paragraphs[-1] += " " + head.strip()
@@ -258,6 +282,7 @@ def clean_body(text: str, *, plain: bool) -> str:
     text = fix_mojibake(text).replace("\r\n", "\n").replace("\r", "\n")
     text = strip_markup(text)
     text = cut_tail(text)
+    text = untangle_tweets(text)
     if plain:
         text = separate_lines(text)
         text = rejoin_sentences(text)

@@ -126,3 +126,16 @@ def test_corpus_essays_are_the_cleaner_output(seed):
     for paragraph in re.split(r"\n\s*\n", body):
         if paragraph.strip() and not paragraph.strip().startswith("## "):
             assert _normalise(paragraph) in cleaned, f"{essay.name}: {paragraph[:80]!r}"
+
+
+def test_embedded_tweets_end_at_their_signature_and_lose_their_short_links():
+    raw = ("Intro sentence of the essay.\n\n"
+           "A coach can see the things you can’t.\n\n#Leadership— Ann Lee (@annlee) April 16, 2019"
+           "\xa0\xa0\xa0Bo Ray, Mentors NowMentoring is rare. See my blog: https://t.\n\n"
+           "co/kcmU6543xS— Bo Ray (@bo_ray) August 1, 2018 Tweeps, who can mentor me?\n")
+    text = clean_body(raw, plain=True)
+    assert "t.co" not in text and "co/kcm" not in text and "https://t" not in text
+    paragraphs = [p for p in text.split("\n\n") if p.strip()]
+    assert any(p.endswith("— Ann Lee (@annlee) April 16, 2019") for p in paragraphs)
+    assert any(p.endswith("— Bo Ray (@bo_ray) August 1, 2018") for p in paragraphs)
+    assert any(p.startswith("Tweeps, who can mentor me?") for p in paragraphs)
