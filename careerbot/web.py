@@ -25,7 +25,7 @@ from chat.answerers import QUOTE_PIECES
 from chat.chain import Chain
 from chat.condense import normalise_history
 from core.config import Settings
-from core.text import CITATION, heading_words
+from core.text import CITATION, heading_words, innermost_heading
 from core.types import Answer
 
 TITLE = "careerbot"
@@ -61,9 +61,21 @@ CSS = """
 .chips { display: flex; flex-wrap: wrap; gap: 6px; margin-top: 8px; }
 .chip { border: 1px solid var(--border-color-primary); border-radius: 16px; max-width: 100%; }
 .chip[open] { flex-basis: 100%; border-radius: 8px; }
-.chip summary { cursor: pointer; padding: 4px 10px; list-style: none; white-space: nowrap;
-  overflow: hidden; text-overflow: ellipsis; max-width: 22em; }
-.chip[open] summary { max-width: none; white-space: normal; font-weight: 600; }
+.chip summary { cursor: pointer; padding: 4px 10px; list-style: none; max-width: 26em;
+  display: flex; align-items: center; }
+.chip-label { display: -webkit-box; -webkit-box-orient: vertical; -webkit-line-clamp: 2;
+  overflow: hidden; }
+/* Gradio floats the chat's clear/copy buttons over the messages; on a phone they
+   covered the first line of text. Give them a row of their own instead. */
+#chat .wrapper { display: flex; flex-direction: column; }
+#chat .top-panel { position: static; align-self: flex-end; margin: 4px 6px 0; }
+#chat .bubble-wrap { flex: 1 1 auto; min-height: 0; }
+/* ...and its scroll-to-latest arrow sat on the text wherever it was put (answers
+   are on the left, questions on the right): the chat scrolls to each new answer
+   by itself, so the arrow goes. */
+#chat .scroll-down-button-container { display: none; }
+.chip[open] summary { max-width: none; font-weight: 600; }
+.chip[open] .chip-label { -webkit-line-clamp: unset; }
 .chip summary::-webkit-details-marker { display: none; }
 .chip-n { font-weight: 700; margin-right: 4px; }
 .source-card { padding: 4px 12px 10px; }
@@ -77,7 +89,7 @@ footer, .nav-holder { display: none !important; }
   :root { --composer-h: 170px; }
   #chat a.cite { display: inline-flex; align-items: center; justify-content: center;
     min-width: 44px; min-height: 44px; vertical-align: middle; }
-  .chip summary { min-height: 44px; display: flex; align-items: center; }
+  .chip summary { min-height: 44px; }
   #chat button { min-width: 44px; min-height: 44px; }
   #composer button { min-height: 44px; }
   #suggestions button { min-height: 44px; }
@@ -176,7 +188,7 @@ def answer_html(answer: Answer | dict, key: str = "a") -> str:
     the visible "[n]" is drawn by CSS (class ``n<n>``) with empty alternative text.
     """
     a = _as_dict(answer)
-    titles = {c.get("n"): str(c.get("title", "")) for c in a.get("citations", [])}
+    titles = {c.get("n"): chip_label(c) for c in a.get("citations", [])}
 
     def cite(m: re.Match) -> str:
         n = int(m.group(1))
@@ -193,15 +205,29 @@ def answer_html(answer: Answer | dict, key: str = "a") -> str:
     return f"<div class='answer-text'>{text}</div>{chips}"
 
 
+def chip_label(c: dict) -> str:
+    """What a source's chip says: its section first, then its document.
+
+    Answers often cite three sections of one essay; chips that all read
+    "How to Build a Career in Ar…" (cut to fit a phone) could not be told apart.
+    """
+    title = str(c.get("title", "")).replace("*", "").strip()
+    section = innermost_heading(str(c.get("heading") or "")).replace("*", "").strip()
+    if not section or section.lower() == title.lower():
+        return title
+    return f"{section} · {title}" if title else section
+
+
 def _chip(c: dict, key: str) -> str:
     """One source: a numbered chip that opens into the card with the quote marked."""
-    n, title = c.get("n"), html.escape(str(c.get("title", "")))
+    n, title = c.get("n"), html.escape(chip_label(c))
     url = _safe_url(str(c.get("url", "")))
     link = _link(url, "Open the original") + " · " if url else ""
     heading = _heading(str(c.get("heading") or ""))
     heading = f"<div class='source-heading'>{heading}</div>" if heading else ""
     return (f"<details class='chip' id='src-{key}-{n}'>"
-            f"<summary aria-label='source {n}: {title}'><span class='chip-n'>{n}</span>{title}"
+            f"<summary aria-label='source {n}: {title}'><span class='chip-n'>{n}</span>"
+            f"<span class='chip-label'>{title}</span>"
             f"</summary><div class='source-card'>{heading}"
             f"<div class='passage'>{_highlight(str(c.get('text', '')), str(c.get('quote', '')))}"
             f"</div><div class='source-meta'>{link}<code>"

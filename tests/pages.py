@@ -57,6 +57,17 @@ def in_viewport(page, selector: str) -> bool:
                && r.height > 0 }""", selector)
 
 
+def where(element) -> str:
+    """Where an element is and what covers it, for a failing assertion's message."""
+    return element.evaluate("""e => { const r = e.getBoundingClientRect();
+        const hit = document.elementFromPoint(r.left + r.width / 2,
+                                              r.top + Math.min(r.height / 2, 40));
+        const box = document.querySelector('#chat .bubble-wrap');
+        return JSON.stringify({top: r.top, bottom: r.bottom, innerHeight, scrollY,
+          chat: box && [box.scrollTop, box.scrollHeight, box.clientHeight],
+          at_point: hit && hit.tagName + '.' + hit.className}) }""")
+
+
 def uncovered(page, element) -> bool:
     """Is the element's centre on screen and the element itself what is there?"""
     return element.evaluate("""e => { const r = e.getBoundingClientRect();
@@ -85,3 +96,34 @@ SETTLE = """e => new Promise(done => {
 def settle(page, element) -> None:
     """Wait until scrolling around the element has come to rest."""
     element.evaluate(SETTLE)
+
+
+# The lines of conversation text lying under one of the chat's own floating
+# buttons (clear/copy-all, scroll-to-latest), as the visitor sees them now
+# (lines scrolled out of the chat's scroll box are not seen, so not counted).
+COVERED_LINES = """() => {
+  const chat = document.querySelector('#chat');
+  const floating = '.top-panel button, .scroll-down-button-container button';
+  const buttons = [...chat.querySelectorAll(floating)]
+    .map(b => b.getBoundingClientRect()).filter(r => r.width > 0 && r.height > 0);
+  const view = (chat.querySelector('.bubble-wrap') || chat).getBoundingClientRect();
+  const covered = [];
+  const walker = document.createTreeWalker(chat.querySelector('.message-wrap') || chat,
+                                           NodeFilter.SHOW_TEXT);
+  for (let node; (node = walker.nextNode());) {
+    if (!node.textContent.trim() || !node.parentElement.checkVisibility()) continue;
+    const range = document.createRange(); range.selectNodeContents(node);
+    for (const r of range.getClientRects()) {
+      const top = Math.max(r.top, view.top), bottom = Math.min(r.bottom, view.bottom);
+      if (bottom - top < 2) continue;  // scrolled out of the chat's box, or all but
+      const hit = buttons.some(b => r.left < b.right && r.right > b.left &&
+                                    top < b.bottom && bottom > b.top);
+      if (hit) covered.push(node.textContent.trim().slice(0, 40));
+    }
+  }
+  return covered;
+}"""
+
+
+def covered_lines(page) -> list[str]:
+    return page.evaluate(COVERED_LINES)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from types import SimpleNamespace
 
 from careerbot.web import ChatHandlers, answer_html, build_app, chat_from, valid_turns
@@ -20,11 +21,21 @@ ANSWER = {"question": "q?", "answer": "Find one [1]. Ask often [2].", "refused":
 
 def test_citations_are_named_and_link_to_this_answers_own_cards():
     page = answer_html(ANSWER, "k1")
-    assert "<span class='sr-only'>source 1: Mentors &lt;b&gt;</span>" in page
+    assert "<span class='sr-only'>source 1: Finding a mentor · Mentors &lt;b&gt;</span>" in page
     assert "href='#src-k1-1'" in page
     assert "id='src-k1-1'" in page and "id='src-k1-2'" in page
     assert "##" not in page and "<strong>Finding a mentor</strong>" in page
     assert "<mark>Find one.</mark>" in page and "javascript:" not in page
+
+
+def test_chips_of_one_document_are_told_apart_by_their_section():
+    same = [{"n": n, "title": "How to Build a Career in AI", "heading": f"# Book > ## {h}",
+             "text": "x", "quote": "x", "url": "", "source": "a.md"}
+            for n, h in ((1, "CHAPTER 3. Math"), (2, "CHAPTER 7. Job search"))]
+    page = answer_html({"answer": "a [1] b [2]", "citations": same}, "k")
+    labels = re.findall(r"<span class='chip-label'>([^<]*)</span>", page)
+    assert labels == ["CHAPTER 3. Math · How to Build a Career in AI",
+                      "CHAPTER 7. Job search · How to Build a Career in AI"]
 
 
 def test_stored_turns_from_the_browser_are_checked():
