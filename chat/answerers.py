@@ -197,8 +197,14 @@ _CONNECTIVE = re.compile(
     re.I)
 
 
-# "Until you find one, here is some advice." promises what the quote does not hold.
-_ANNOUNCES = re.compile(r"\b(?:here (?:is|are)|the following|as follows)\b", re.I)
+# "Until you find one, here is some advice." promises what the quote does not hold;
+# "In this chapter, I would like to discuss…" talks about the text, not the topic.
+_ANNOUNCES = re.compile(
+    r"\b(?:here(?:'s|’s| is| are)|the following|as follows|"
+    r"in (?:this|the next|the following|today's|today’s)(?: few| two| three)? "
+    r"(?:chapters?|sections?|posts?|articles?|essays?|blogs?|parts?)|"
+    r"(?:i|we) (?:would like to|will|'ll|’ll|want to|am going to|are going to) "
+    r"(?:discuss|talk about|describe|explain|cover|look at|go through|explore))\b", re.I)
 ANNOUNCE_WORDS = 20     # an announcing sentence this short is all promise
 
 
@@ -281,13 +287,13 @@ class ExtractiveAnswerer:
         if not scored:
             return Draft("")
         chosen = _readable_order(select(scored))
-        lines, quotes, named = [], {}, set()
+        lines, quotes, previous = [], {}, None
         for item in chosen:
             n = item.passage + 1
             passage = passages[item.passage]
-            lines.append(f"{attribution(passage, passage.title in named)}: "
+            lines.append(f"{attribution(passage, passage.title == previous)}: "
                          f"“{readable(item.sentence.text)}” [{n}]")
-            named.add(passage.title)
+            previous = passage.title
             quotes.setdefault(n, []).append(item.sentence.text)
         return Draft("\n".join(lines), quotes)
 
@@ -308,8 +314,9 @@ def points(answer: str) -> list[tuple[str, str, int]]:
 
 def attribution(passage: Passage, named: bool = False) -> str:
     """"*Title* — section": where a point comes from. The section is the
-    innermost heading; once a title has been ``named`` in the answer, its
-    further points give the section alone."""
+    innermost heading; a point right after one from the same document
+    (``named``) gives the section alone. (Named once for the whole answer, a
+    point after another document's looked as if it came from that one.)"""
     title = passage.title.replace("*", "").strip() or passage.doc_id
     heading = innermost_heading(passage.heading).replace("*", "").strip()
     if heading.lower() == title.lower():
