@@ -70,10 +70,12 @@ CSS = """
 #chat .wrapper { display: flex; flex-direction: column; }
 #chat .top-panel { position: static; align-self: flex-end; margin: 4px 6px 0; }
 #chat .bubble-wrap { flex: 1 1 auto; min-height: 0; }
-/* ...and its scroll-to-latest arrow sat on the text wherever it was put (answers
-   are on the left, questions on the right): the chat scrolls to each new answer
-   by itself, so the arrow goes. */
-#chat .scroll-down-button-container { display: none; }
+/* ...and its scroll-to-latest arrow, which sat on the middle of the text, goes
+   to the left end of that row (answers are on the left, questions on the right,
+   so no other place is free of text). */
+#chat .top-panel { min-height: 40px; }
+#chat .scroll-down-button-container { top: 2px; bottom: auto; left: 6px; transform: none; }
+#chat .scroll-down-button-container button { width: 36px; height: 36px; }
 .chip[open] summary { max-width: none; font-weight: 600; }
 .chip[open] .chip-label { -webkit-line-clamp: unset; }
 .chip summary::-webkit-details-marker { display: none; }
@@ -182,7 +184,7 @@ def answer_html(answer: Answer | dict, key: str = "a") -> str:
     numbered source chips that open into those cards.
 
     ``key`` makes card ids unique per answer: every answer has a card 1.
-    Each ``[n]`` is named "source n: title" for screen readers, which
+    Each ``[n]`` is named "source n: section · title" for screen readers, which
     otherwise read out the link's brackets: Gradio's sanitiser drops
     ``aria-label`` and ``data-*``, so the name is visually hidden text and
     the visible "[n]" is drawn by CSS (class ``n<n>``) with empty alternative text.
@@ -226,7 +228,7 @@ def _chip(c: dict, key: str) -> str:
     heading = _heading(str(c.get("heading") or ""))
     heading = f"<div class='source-heading'>{heading}</div>" if heading else ""
     return (f"<details class='chip' id='src-{key}-{n}'>"
-            f"<summary aria-label='source {n}: {title}'><span class='chip-n'>{n}</span>"
+            f"<summary><span class='chip-n'>{n}</span>"
             f"<span class='chip-label'>{title}</span>"
             f"</summary><div class='source-card'>{heading}"
             f"<div class='passage'>{_highlight(str(c.get('text', '')), str(c.get('quote', '')))}"

@@ -198,13 +198,15 @@ _CONNECTIVE = re.compile(
 
 
 # "Until you find one, here is some advice." promises what the quote does not hold;
-# "In this chapter, I would like to discuss…" talks about the text, not the topic.
+# "In this chapter, I would like to discuss the nuances…" talks about the text, not
+# the topic. (A "here's …:" sentence that goes on after its colon says something.)
 _ANNOUNCES = re.compile(
-    r"\b(?:here(?:'s|’s| is| are)|the following|as follows|"
-    r"in (?:this|the next|the following|today's|today’s)(?: few| two| three)? "
-    r"(?:chapters?|sections?|posts?|articles?|essays?|blogs?|parts?)|"
-    r"(?:i|we) (?:would like to|will|'ll|’ll|want to|am going to|are going to) "
-    r"(?:discuss|talk about|describe|explain|cover|look at|go through|explore))\b", re.I)
+    r"\b(?:here(?:'s|’s| is| are)|the following|as follows)\b|"
+    r"^in (?:this|the next|the following)(?: few| two| three)? "
+    r"(?:chapters?|sections?|posts?|articles?|essays?|parts?),? (?:i|we)\b|"
+    r"\b(?:i|we) (?:would like to|will|'ll|’ll|am going to|are going to) "
+    r"(?:discuss|talk about|describe|go through|walk you through) "
+    r"(?:some|the|how|what|why|more|this|these|a few)\b", re.I)
 ANNOUNCE_WORDS = 20     # an announcing sentence this short is all promise
 
 
@@ -224,7 +226,8 @@ def readable(text: str) -> str | None:
     if len(text.split()) < MIN_WORDS or text.rstrip().endswith(":"):
         return None
     if _ANNOUNCES.search(text) and ITEM_SEP not in text \
-            and len(text.split()) < ANNOUNCE_WORDS:
+            and len(text.split()) < ANNOUNCE_WORDS \
+            and len(text.partition(":")[2].split()) < MIN_WORDS:
         return None
     return text
 
@@ -291,9 +294,9 @@ class ExtractiveAnswerer:
         for item in chosen:
             n = item.passage + 1
             passage = passages[item.passage]
-            lines.append(f"{attribution(passage, passage.title == previous)}: "
+            lines.append(f"{attribution(passage, passage.doc_id == previous)}: "
                          f"“{readable(item.sentence.text)}” [{n}]")
-            previous = passage.title
+            previous = passage.doc_id
             quotes.setdefault(n, []).append(item.sentence.text)
         return Draft("\n".join(lines), quotes)
 

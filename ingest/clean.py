@@ -49,15 +49,16 @@ _GAP = re.compile(r"(?<=\S)[ \t]*\xa0[\xa0 \t]+(?=\S)")
 # --- embedded tweets ---------------------------------------------------------
 
 # A tweet's signature, "— Name (@handle) Month D, YYYY": where a scraped embed ends.
-_TWEET_END = re.compile(r"\(@\w{1,15}\)\s+[A-Z][a-z]{2,8}\.? \d{1,2}, \d{4}\s*$")
+_SIGNATURE = r"— [^—\n]{1,60}\(@\w{1,15}\)\s+[A-Z][a-z]{2,8}\.? \d{1,2}, \d{4}"
+_TWEET_END = re.compile(_SIGNATURE + r"\s*$")
 _TWEET_DASH = re.compile(r"(?<=\S)—\s*(?=[^—\n]{1,60}\(@\w{1,15}\))")
+_SIGNATURE_ALONE = re.compile(r"[ \t\xa0]*\n\s*— (?=[^—\n]{1,60}\(@\w{1,15}\))")
+_AFTER_SIGNATURE = re.compile(f"({_SIGNATURE})[ \\t\\xa0]+(?=\\S)")
 # t.co short links, which the scrape cut at their full stop ("https://t." then
 # "co/kcmU6543xS" a paragraph later): meaningless to a reader, and their halves
-# glue to words ("compensation.co/ny8Q72CLPc").
-_SIGNATURE_ALONE = re.compile(r"[ \t\xa0]*\n\s*— (?=[^—\n]{1,60}\(@\w{1,15}\))")
-_AFTER_SIGNATURE = re.compile(
-    r"(\(@\w{1,15}\)\s+[A-Z][a-z]{2,8}\.? \d{1,2}, \d{4})[ \t\xa0]+(?=\S)")
-_SHORT_LINK = re.compile(r"https?://t\.(?:\s*co/\w+)?|^\s*co/\w+(?=\s*—)", re.M)
+# glue to words ("compensation.co/ny8Q72CLPc"). Only t.co, whole or cut.
+_SHORT_LINK = re.compile(r"https?://t\.co/\w+|https?://t\.(?=\s|$)(?:\s*co/\w+)?|"
+                         r"^\s*co/\w+(?=\s*—)", re.M)
 
 
 @dataclass
@@ -282,8 +283,8 @@ def clean_body(text: str, *, plain: bool) -> str:
     text = fix_mojibake(text).replace("\r\n", "\n").replace("\r", "\n")
     text = strip_markup(text)
     text = cut_tail(text)
-    text = untangle_tweets(text)
-    if plain:
+    if plain:  # a scraped page; Markdown a maintainer wrote is left as written
+        text = untangle_tweets(text)
         text = separate_lines(text)
         text = rejoin_sentences(text)
         text = restore_headings(text)

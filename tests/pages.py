@@ -121,9 +121,13 @@ COVERED_LINES = """() => {
       if (hit) covered.push(node.textContent.trim().slice(0, 40));
     }
   }
-  return covered;
+  return {buttons: buttons.length, covered};
 }"""
 
 
 def covered_lines(page) -> list[str]:
-    return page.evaluate(COVERED_LINES)
+    """The covered lines; fails if the chat's buttons were not found at all (a
+    Gradio update that renamed them would otherwise make every check pass)."""
+    found = page.evaluate(COVERED_LINES)
+    assert found["buttons"] >= 2, "the chat's clear and copy-all buttons were not found"
+    return found["covered"]

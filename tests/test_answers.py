@@ -107,8 +107,8 @@ def test_every_point_names_where_it_comes_from(answers):
         for where, _, n in points(answer.answer):
             citation = answer.citations[n - 1]
             title = citation.title.replace("*", "")
-            assert where.startswith(f"*{title}*") or (title == previous and where), where
-            previous = title
+            assert where.startswith(f"*{title}*") or (citation.doc_id == previous and where), where
+            previous = citation.doc_id
 
 
 def test_no_answer_to_any_eval_question_quotes_a_stub(answers):

@@ -139,3 +139,14 @@ def test_embedded_tweets_end_at_their_signature_and_lose_their_short_links():
     assert any(p.endswith("— Ann Lee (@annlee) April 16, 2019") for p in paragraphs)
     assert any(p.endswith("— Bo Ray (@bo_ray) August 1, 2018") for p in paragraphs)
     assert any(p.startswith("Tweeps, who can mentor me?") for p in paragraphs)
+
+
+@pytest.mark.parametrize("text", [
+    "I met Jane Doe (@janedoe) March 3, 2019 at PyData and we talked about mentors.",
+    "Join the study group at https://t.me/mlstudy for weekly notes.",
+    "## Thanks\n\n— Jane Doe (@janedoe), for reading every draft.",
+])
+def test_text_that_only_looks_like_a_tweet_is_left_alone(text):
+    assert clean_body(text, plain=False) == text + "\n"  # Markdown is left as written
+    if not text.startswith("#"):                          # and a scraped page keeps it too
+        assert clean_body(text, plain=True) == text + "\n"

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from chat.answerers import (
     KEEP_RATIO,
     MAX_SENTENCES,
     SECOND_RATIO,
+    ExtractiveAnswerer,
     Scored,
+    points,
     prose_words,
     quote_found,
     readable,
     select,
 )
-from core.types import Sentence
+from core.types import Passage, Sentence
 
 
 def _scored(score: float, passage: int, i: int) -> Scored:
@@ -100,3 +103,36 @@ def test_list_items_do_not_count_against_the_word_budget():
     assert quote_found(unit, "Here are the steps.\n\n" + "\n".join(
         f"{i + 1}. Item number {i} with several words in it. More." for i in range(9)))
     assert not quote_found("Here are the steps: Item number 99", "Here are the steps.\n- Item")
+
+
+@pytest.mark.parametrize("text", [
+    "In this chapter, I would like to discuss some of the nuances of job searching.",
+    "In the next few chapters, we will discuss finding and working on projects.",
+    "Here's how you can strengthen your math knowledge.",
+])
+def test_a_sentence_about_the_text_itself_is_never_a_point(text):
+    assert readable(text) is None
+
+
+@pytest.mark.parametrize("text", [
+    "Here's the thing: nobody reads a cover letter past the first paragraph.",
+    "In this post-pandemic market, referrals matter more than ever.",
+    "In this part of the world, recruiters expect a one-page CV.",
+    "In this section of the interview you will be asked to write SQL.",
+    "I want to explore data engineering, but I do not know where to start.",
+    "We will cover your relocation costs if you join the team.",
+    "In your first interview, we will look at your portfolio together.",
+])
+def test_a_sentence_that_only_sounds_like_an_announcement_is_kept(text):
+    assert readable(text) == text
+
+
+def test_a_point_names_its_document_unless_the_point_before_came_from_it():
+    def passage(doc: str, heading: str) -> Passage:
+        return Passage(chunk_id=doc + heading, doc_id=doc, text="x", title="Mentoring",
+                       heading=f"## {heading}", url="", source="", position=0, score=0.0)
+    passages = [passage("a", "One"), passage("b", "Two"), passage("a", "Three")]
+    scored = [_unit(f"Point number {i} says something useful here.", 0.9 - i / 100, i, i)
+              for i in range(3)]
+    where = [w for w, _, _ in points(ExtractiveAnswerer().compose(scored, passages).text)]
+    assert where == ["*Mentoring* — One", "*Mentoring* — Two", "*Mentoring* — Three"]

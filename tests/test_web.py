@@ -194,6 +194,7 @@ def test_the_chats_own_buttons_never_cover_its_text(open_page, viewport):
             break
         page.mouse.wheel(0, box["height"] / 3)
     assert positions[0] == 0 and len(positions) >= 3  # it did see the whole conversation
+    assert scroller.evaluate("e => e.scrollTop + e.clientHeight >= e.scrollHeight - 2")
 
 
 def _assert_cleared_for_good(page) -> None:
