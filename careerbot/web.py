@@ -25,7 +25,7 @@ from chat.answerers import QUOTE_PIECES
 from chat.chain import Chain
 from chat.condense import normalise_history
 from core.config import Settings
-from core.text import CITATION, heading_words, innermost_heading
+from core.text import CITATION, heading_words, title_and_section
 from core.types import Answer
 
 TITLE = "careerbot"
@@ -68,12 +68,12 @@ CSS = """
 /* Gradio floats the chat's clear/copy buttons over the messages; on a phone they
    covered the first line of text. Give them a row of their own instead. */
 #chat .wrapper { display: flex; flex-direction: column; }
-#chat .top-panel { position: static; align-self: flex-end; margin: 4px 6px 0; }
+#chat .top-panel { position: static; align-self: flex-end; margin: 4px 6px 0;
+  min-height: 40px; }
 #chat .bubble-wrap { flex: 1 1 auto; min-height: 0; }
 /* ...and its scroll-to-latest arrow, which sat on the middle of the text, goes
    to the left end of that row (answers are on the left, questions on the right,
    so no other place is free of text). */
-#chat .top-panel { min-height: 40px; }
 #chat .scroll-down-button-container { top: 2px; bottom: auto; left: 6px; transform: none; }
 #chat .scroll-down-button-container button { width: 36px; height: 36px; }
 .chip[open] summary { max-width: none; font-weight: 600; }
@@ -213,11 +213,8 @@ def chip_label(c: dict) -> str:
     Answers often cite three sections of one essay; chips that all read
     "How to Build a Career in Ar…" (cut to fit a phone) could not be told apart.
     """
-    title = str(c.get("title", "")).replace("*", "").strip()
-    section = innermost_heading(str(c.get("heading") or "")).replace("*", "").strip()
-    if not section or section.lower() == title.lower():
-        return title
-    return f"{section} · {title}" if title else section
+    title, section = title_and_section(str(c.get("title", "")), str(c.get("heading") or ""))
+    return " · ".join(part for part in (section, title) if part)
 
 
 def _chip(c: dict, key: str) -> str:

@@ -15,7 +15,7 @@ from typing import Protocol
 import numpy as np
 
 from chat.guard import is_instruction
-from core.text import ITEM_SEP, innermost_heading, tokenize
+from core.text import ITEM_SEP, title_and_section, tokenize
 from core.types import Passage, Sentence
 
 # Weights of the sentence score: meaning, shared words, and the passage's rank.
@@ -320,10 +320,8 @@ def attribution(passage: Passage, named: bool = False) -> str:
     innermost heading; a point right after one from the same document
     (``named``) gives the section alone. (Named once for the whole answer, a
     point after another document's looked as if it came from that one.)"""
-    title = passage.title.replace("*", "").strip() or passage.doc_id
-    heading = innermost_heading(passage.heading).replace("*", "").strip()
-    if heading.lower() == title.lower():
-        heading = ""
+    title, heading = title_and_section(
+        passage.title.replace("*", "").strip() or passage.doc_id, passage.heading)
     if named and heading:
         return heading
     return f"*{title}* — {heading}" if heading else f"*{title}*"

@@ -198,8 +198,9 @@ class Chain:
         # stopwords, filler or stripped instructions: nothing to search for, unless it
         # leans on the conversation ("ok but what do i do about it?")
         wordless = not tokenize(drop_filler(guarded.text))
-        if (wordless and not turns) or _THANKS.fullmatch(guarded.text):
-            return self._no_question(text, guarded)
+        thanks = bool(_THANKS.fullmatch(guarded.text))
+        if (wordless and not turns) or thanks:
+            return self._no_question(text, guarded, thanks)
         try:
             retriever = self.retriever  # one index, and one snapshot of it, per question
             snapshot = retriever.snapshot()
@@ -225,11 +226,11 @@ class Chain:
         return _Context(text, query, vectors[0], passages, signals,
                         self.refusal.decide(signals), snapshot.topics(), guarded.notice, scored)
 
-    def _no_question(self, text: str, guarded: Guarded) -> Answer:
+    def _no_question(self, text: str, guarded: Guarded, thanks: bool = False) -> Answer:
         """A message without a question in it: thanks get a welcome, anything else
         a request for a question; both say what the corpus covers."""
         topics = self._safe_topics()
-        reply = WELCOME if _THANKS.fullmatch(guarded.text) else EMPTY
+        reply = WELCOME if thanks else EMPTY
         return Answer(question=text, answer=reply.format(topics="; ".join(topics)),
                       refused=True, topics=topics, notice=guarded.notice,
                       backend=self.answerer.name)

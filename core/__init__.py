@@ -35,6 +35,7 @@ _EXPORTS = {
     "innermost_heading": "core.text",
     "markers": "core.text",
     "strip_markers": "core.text",
+    "title_and_section": "core.text",
     "tokenize": "core.text",
     "Answer": "core.types",
     "Chunk": "core.types",

@@ -69,3 +69,12 @@ def heading_words(heading: str) -> str:
 def innermost_heading(heading: str) -> str:
     """The last part of a chunk's heading path ("PART 2 > “Amplify” phase"), as words."""
     return heading_words(heading.split(" > ")[-1])
+
+
+def title_and_section(title: str, heading: str) -> tuple[str, str]:
+    """How a source is named to a reader (an answer's attribution, a web chip): its
+    title and innermost section without Markdown emphasis; the section is "" when
+    it only repeats the title."""
+    title = title.replace("*", "").strip()
+    section = innermost_heading(heading).replace("*", "").strip()
+    return title, "" if section.lower() == title.lower() else section

@@ -51,8 +51,9 @@ _GAP = re.compile(r"(?<=\S)[ \t]*\xa0[\xa0 \t]+(?=\S)")
 # A tweet's signature, "— Name (@handle) Month D, YYYY": where a scraped embed ends.
 _SIGNATURE = r"— [^—\n]{1,60}\(@\w{1,15}\)\s+[A-Z][a-z]{2,8}\.? \d{1,2}, \d{4}"
 _TWEET_END = re.compile(_SIGNATURE + r"\s*$")
-_TWEET_DASH = re.compile(r"(?<=\S)—\s*(?=[^—\n]{1,60}\(@\w{1,15}\))")
-_SIGNATURE_ALONE = re.compile(r"[ \t\xa0]*\n\s*— (?=[^—\n]{1,60}\(@\w{1,15}\))")
+_BY_HANDLE = r"(?=[^—\n]{1,60}\(@\w{1,15}\))"  # a dash followed by "Name (@handle)"
+_TWEET_DASH = re.compile(r"(?<=\S)—\s*" + _BY_HANDLE)
+_SIGNATURE_ALONE = re.compile(r"[ \t\xa0]*\n\s*— " + _BY_HANDLE)
 _AFTER_SIGNATURE = re.compile(f"({_SIGNATURE})[ \\t\\xa0]+(?=\\S)")
 # t.co short links, which the scrape cut at their full stop ("https://t." then
 # "co/kcmU6543xS" a paragraph later): meaningless to a reader, and their halves
