@@ -127,6 +127,16 @@ def score_sentences(query: str, vector: np.ndarray, passages: list[Passage],
     return sorted(scored, key=lambda s: -s.score)
 
 
+def unsaid(scored: list[Scored], said: str) -> list[Scored]:
+    """The units not already quoted in ``said``, the answer a follow-up follows:
+    "why?" after an answer wants more than the same quotes again."""
+    if not said:
+        return scored
+    shown = " ".join(said.lower().split())
+    return [s for s in scored
+            if (readable(s.sentence.text) or s.sentence.text).lower() not in shown]
+
+
 def _terms(sentence: Sentence) -> frozenset[str]:
     """A unit's stems, worked out once: units are kept per index snapshot and
     scored again for every question that retrieves them."""

@@ -21,6 +21,7 @@ from chat.answerers import (
     GenerativeAnswerer,
     LLMError,
     score_sentences,
+    unsaid,
 )
 from chat.condense import looks_like_follow_up, normalise_history
 from chat.guard import Guarded, guard
@@ -48,6 +49,9 @@ UNAVAILABLE = "The knowledge base is temporarily unavailable. Please try again i
 LLM_DOWN = "The language model did not answer, so this answer is quoted from the sources."
 FAILED = ("Something went wrong while answering this question, sorry. It has been logged; "
           "other questions still work.")
+# Replies that hold nothing from the corpus: a follow-up never leans on them.
+_NOTHING_SAID = tuple(t.split("{")[0] for t in (NOT_COVERED, EMPTY, WELCOME, UNAVAILABLE,
+                                                 FAILED))
 
 
 @dataclass
@@ -193,8 +197,8 @@ class Chain:
     def _prepare(self, question: object, history: object) -> _Context | Answer:
         guarded = guard(question, self.settings.question_chars)
         text = question if isinstance(question, str) else ""
-        turns = normalise_history(history, self.settings.history_turns,
-                                  self.settings.history_chars)
+        turns = _with_answers(normalise_history(history, self.settings.history_turns,
+                                                self.settings.history_chars))
         # stopwords, filler or stripped instructions: nothing to search for, unless it
         # leans on the conversation ("ok but what do i do about it?")
         wordless = not tokenize(drop_filler(guarded.text))
@@ -218,7 +222,8 @@ class Chain:
                           error=str(exc), backend=self.answerer.name)
         aim = _mean_direction(vectors)
         focus = frozenset(tokenize(query.own)) if query.follow_up else frozenset()
-        scored = score_sentences(" ".join(query.searches), aim, passages, snapshot.idf, focus)
+        scored = unsaid(score_sentences(" ".join(query.searches), aim, passages,
+                                        snapshot.idf, focus), query.said)
         domain = max(self.refusal.domain(v) for v in vectors)
         generic = self.refusal.generic(vectors[0])
         signals = measure(set(tokenize(query.own)), vectors[0], passages, snapshot,
@@ -273,6 +278,20 @@ class Chain:
         return Answer(question=ctx.question, answer=text, refused=False,
                       citations=checked.citations, query=ctx.query.condensed,
                       notice=ctx.notice, backend=backend, retrieved=ctx.passages)
+
+
+def _with_answers(turns: list[dict[str, str]]) -> list[dict[str, str]]:
+    """The conversation without exchanges whose reply quoted nothing (a refusal,
+    a welcome): "why?" after a refusal is read with the last real answer, not
+    with the list of topics the refusal named."""
+    kept: list[dict[str, str]] = []
+    for turn in turns:
+        if turn["role"] == "assistant" and turn["content"].lstrip().startswith(_NOTHING_SAID):
+            if kept and kept[-1]["role"] == "user":
+                kept.pop()
+            continue
+        kept.append(turn)
+    return kept
 
 
 def _mean_direction(vectors: list[np.ndarray]) -> np.ndarray:

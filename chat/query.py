@@ -28,10 +28,17 @@ from core.text import strip_markers, tokenize
 
 # Words that point back at the conversation. With history present, a question
 # holding one is also searched with the previous turn; the fusion keeps the
-# question's own search too, so a false alarm costs little.
+# question's own search too, so a false alarm costs little. ("which" alone is
+# not one: "which websites help you find a mentor?" stands on its own, and read
+# with the previous turn it pulled that turn's topic into the answer.)
 _REFERS_BACK = re.compile(
     r"\b(it|its|they|them|their|that|this|those|these|there|he|she|him|his|her|"
-    r"one|ones|which|the (?:author|essay|program|blog|article|post|writer|book|list))\b", re.I)
+    r"one|ones|the (?:author|essay|program|blog|article|post|writer|book|list))\b", re.I)
+# A short question naming something "the" conversation just mentioned ("what
+# are the steps?" after an answer about Ng's steps) leans on it; this many
+# words of its own at most.
+FEW_WORDS = 3
+_DEFINITE = re.compile(r"\bthe\s+([a-z][a-z'-]*)", re.I)
 
 # Words that carry tone, not topic. Dropped from what is searched; they would
 # otherwise pull the embedding towards chat and count as words the corpus lacks.
@@ -49,6 +56,7 @@ FILLER = frozenset([
 LONG_MESSAGE = 25
 ANSWER_WORDS = 60   # words of the previous answer used to resolve a follow-up
 
+_QUOTED = re.compile(r"“([^”]*)”")
 _SENTENCE_END = re.compile(r"(?<=[.?!])\s+")
 
 
@@ -60,6 +68,7 @@ class Query:
     own: str                       # its words, filler dropped, spelling corrected
     searches: list[str] = field(default_factory=list)  # retrieved with, fused
     context: str = ""              # the earlier turn a follow-up leans on ("" if none)
+    said: str = ""                 # the answer a follow-up follows ("" if none)
 
     @property
     def follow_up(self) -> bool:
@@ -93,7 +102,10 @@ def _previous(history: list[dict[str, str]], role: str) -> str:
 
 
 def _answer_words(answer: str) -> str:
-    words = strip_markers(answer).split()
+    """The first words of what an answer said: its quotes when it quotes (the
+    "*Title* — section:" before each names where, not what)."""
+    quoted = _QUOTED.findall(answer)
+    words = strip_markers(" ".join(quoted) if quoted else answer).split()
     return " ".join(words[:ANSWER_WORDS])
 
 
@@ -108,15 +120,26 @@ def understand(text: str, history: list[dict[str, str]], speller: Speller | None
         if focus != own:
             searches.append(focus)
     context = ""
-    if history and (looks_like_follow_up(own) or _REFERS_BACK.search(own)):
-        question, answer = _previous(history, "user"), _previous(history, "assistant")
-        if question:
-            context = _own_words(question, speller)
-            searches.append(f"{context} {own}")
-        if answer:
-            searches.append(f"{own} {_answer_words(answer)}")
-        if rewrite:
-            searches.append(rewrite)
+    question, answer = _previous(history, "user"), _previous(history, "assistant")
+    follows = leans_on_history(own, f"{question} {answer}")
+    if follows and question:
+        context = _own_words(question, speller)
+        searches.append(f"{context} {own}")
+    if follows and answer:
+        searches.append(f"{own} {_answer_words(answer)}")
+    if follows and rewrite:
+        searches.append(rewrite)
     if context and not tokenize(own) and len(searches) > 1:
         searches = searches[1:]  # "what do i do about it?" alone finds nothing: lead with the turn
-    return Query(text=text, own=own, searches=list(dict.fromkeys(searches)), context=context)
+    return Query(text=text, own=own, searches=list(dict.fromkeys(searches)), context=context,
+                 said=answer if follows else "")
+
+
+def leans_on_history(own: str, previous: str) -> bool:
+    """Does a question (filler dropped) need the ``previous`` turn to be understood?"""
+    if not previous.strip():
+        return False
+    if looks_like_follow_up(own) or _REFERS_BACK.search(own) or not tokenize(own):
+        return True
+    named = set(tokenize(" ".join(_DEFINITE.findall(own))))
+    return bool(named & set(tokenize(previous))) and len(set(tokenize(own))) <= FEW_WORDS

@@ -11,7 +11,7 @@ import re
 import pytest
 
 from chat.answerers import MAX_SENTENCES, points
-from chat.chain import Chain
+from chat.chain import NOT_COVERED, Chain
 from core.text import markers
 from evals.metrics import contains_support
 from tests.helpers import quoted_from
@@ -187,6 +187,29 @@ def test_a_follow_up_without_content_words_is_read_with_the_conversation(hash_ch
     answer = hash_chain.ask("ok but what do i actually do about it", history)
     assert "find a mentor" in answer.query.lower()
     assert not answer.refused and answer.citations
+
+
+def test_a_follow_up_after_a_refusal_is_read_with_the_last_real_answer(hash_chain):
+    """"why?" after a refusal used to be searched with the refusal's list of
+    topics, and answered with whatever matched the titles."""
+    answered = hash_chain.ask("How do I find a mentor?")
+    refusal = NOT_COVERED.format(topics="; ".join(hash_chain.topics()))
+    history = [{"role": "user", "content": answered.question},
+               {"role": "assistant", "content": answered.answer},
+               {"role": "user", "content": "what salary should I ask for in Berlin?"},
+               {"role": "assistant", "content": refusal}]
+    answer = hash_chain.ask("why?", history)
+    assert "find a mentor" in answer.query.lower() and "berlin" not in answer.query.lower()
+
+
+def test_a_follow_up_does_not_quote_the_answer_it_follows(hash_chain):
+    first = hash_chain.ask("How do I find a mentor?")
+    history = [{"role": "user", "content": first.question},
+               {"role": "assistant", "content": first.answer}]
+    again = hash_chain.ask("and why is that?", history)
+    assert not again.refused
+    quoted = {q for _, q, _ in points(first.answer)}
+    assert quoted and not quoted & {q for _, q, _ in points(again.answer)}
 
 
 @pytest.mark.parametrize("message", ["thanks!", "Thank you so much", "ok, got it"])

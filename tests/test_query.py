@@ -49,6 +49,29 @@ def test_a_standalone_question_after_history_is_not_a_follow_up():
     assert not query.follow_up and query.searches == ["How do I find a mentor?"]
 
 
+def test_a_short_question_about_what_the_answer_named_is_a_follow_up():
+    """"what are the streams?" has no pronoun, but "the streams" are the ones
+    just named; "what are the fees?" names nothing said, and stands alone."""
+    assert understand("what are the streams?", HISTORY, SPELLER).follow_up
+    assert not understand("what are the fees?", HISTORY, SPELLER).follow_up
+
+
+def test_which_alone_does_not_borrow_the_previous_topic():
+    query = understand("Which websites help you find a mentor?", HISTORY, SPELLER)
+    assert not query.follow_up and len(query.searches) == 1
+
+
+def test_a_follow_up_is_read_with_what_the_answer_quoted_not_where_from():
+    history = [HISTORY[0], {"role": "assistant", "content":
+                            "*The ML mentorship program* — Streams: “Stream 1 is for "
+                            "beginners; Stream 3 is for practitioners.” [1]"}]
+    query = understand("which one is for practitioners?", history, SPELLER)
+    assert query.said == history[1]["content"]
+    assert any(s.endswith("Stream 1 is for beginners; Stream 3 is for practitioners.")
+               for s in query.searches)
+    assert not any("Streams:" in s for s in query.searches)
+
+
 def test_without_history_nothing_is_borrowed():
     query = understand("how often does it meet?", [], SPELLER)
     assert not query.follow_up and query.searches == ["how often does it meet?"]
