@@ -26,7 +26,7 @@ from chat.answerers import (
 from chat.condense import looks_like_follow_up, normalise_history
 from chat.guard import Guarded, guard
 from chat.query import Query, drop_filler, understand
-from chat.refusal import Decision, Refusal, Signals, measure
+from chat.refusal import Decision, Refusal, Signals, measure, names_a_title
 from chat.retriever import Retriever
 from chat.verify import verify
 from core.config import Settings
@@ -226,10 +226,13 @@ class Chain:
                                         snapshot.idf, focus), query.said)
         domain = max(self.refusal.domain(v) for v in vectors)
         generic = self.refusal.generic(vectors[0])
-        signals = measure(set(tokenize(query.own)), vectors[0], passages, snapshot,
-                          domain, generic)
+        terms = set(tokenize(query.own))
+        signals = measure(terms, vectors[0], passages, snapshot, domain, generic)
+        decision = self.refusal.decide(signals)
+        if not decision.answer and names_a_title(terms, passages):
+            decision = Decision(True, "names a title", decision.support)
         return _Context(text, query, vectors[0], passages, signals,
-                        self.refusal.decide(signals), snapshot.topics(), guarded.notice, scored)
+                        decision, snapshot.topics(), guarded.notice, scored)
 
     def _no_question(self, text: str, guarded: Guarded, thanks: bool = False) -> Answer:
         """A message without a question in it: thanks get a welcome, anything else

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from core.text import tokenize
 from core.types import Passage
 
 # What the support model reads. ``coverage`` and ``found`` are measured too but
@@ -95,6 +96,20 @@ def measure(terms: set[str], own: np.ndarray, passages: list[Passage],
     found = set().union(*(snapshot.terms.get(p.chunk_id, ()) for p in passages))
     coverage, in_passages = _shares(terms, snapshot.idf, snapshot.df, found)
     return Signals(best_sentence, best_passage, coverage, in_passages, domain, generic)
+
+
+def names_a_title(terms: set[str], passages: list[Passage]) -> bool:
+    """Does the question only name the document it found first ("kaggle?",
+    "what books do the essays recommend?" for *Books the essays recommend*)?
+
+    Such a question is answered whatever the models say: its words are the
+    title the refusal itself lists as covered, so refusing it contradicts the
+    refusal. (The domain model read "books" as off-topic, and a page listing
+    books matches "recommend" weakly by its text.) No dev question does this;
+    it changes no dev figure.
+    """
+    best = next((p for p in passages if not p.neighbour), None)
+    return bool(terms and best and terms <= set(tokenize(best.title)))
 
 
 class Refusal:

@@ -249,3 +249,14 @@ def test_langchain_retriever_returns_documents(hash_indexed):
     docs = lc.invoke("How many projects do I need for a job?")
     assert len(docs) == 3
     assert all(d.metadata["doc_id"] and d.page_content for d in docs)
+
+
+@pytest.mark.parametrize("question, title", [
+    ("what books do the essays recommend?", "Books the essays recommend"),
+    ("kaggle?", "Kaggle"),
+])
+def test_a_question_naming_a_covered_title_is_answered_from_it(chain, question, title):
+    """Both used to be refused by a reply that listed the same title as covered."""
+    answer = chain.ask(question)
+    assert not answer.refused, answer.answer
+    assert answer.citations[0].title.startswith(title)
