@@ -98,8 +98,9 @@ def score_sentences(query: str, vector: np.ndarray, passages: list[Passage],
     Shared words count by rarity (``idf``): "meet" says more than "mentorship"
     in a corpus about mentoring. A sentence also shares, at half weight, the
     words of its section heading. A question in the corpus is never an answer
-    itself; an FAQ entry's question ("What programming language should we
-    start with?") passes its score to the sentence that follows, its answer.
+    itself (a list of questions is: "You can ask: …?; …?"); an FAQ entry's
+    question ("What programming language should we start with?") passes its
+    score to the sentence that follows, its answer.
     ``focus`` words (a follow-up's own, see ``chat.chain``) count twice.
     """
     weights = {t: idf(t) * (2.0 if t in focus else 1.0) for t in set(tokenize(query))}
@@ -116,8 +117,8 @@ def score_sentences(query: str, vector: np.ndarray, passages: list[Passage],
             own = _terms(sentence)
             lexical = 0.5 * _overlap(weights, own) + 0.5 * _overlap(weights, own | context)
             score = SEMANTIC * semantic + LEXICAL * lexical + PRIOR * prior
-            if sentence.text.rstrip().endswith("?"):
-                carried = score if sentence.faq else 0.0
+            if sentence.text.rstrip().endswith("?") and ITEM_SEP not in sentence.text:
+                carried = score if sentence.faq else 0.0  # (a list of questions is an answer)
                 continue
             if _planted(sentence):  # a planted instruction is never an answer
                 carried = 0.0

@@ -186,6 +186,8 @@ _LIST_ITEM = re.compile(r"^(\s*)(?:[-*•]|\d+[.)])\s+")
 # ":" or announces one ("Here are five steps…", "the following", "ways to…").
 _INTRO = re.compile(
     r":$|\b(?:here (?:are|is)|the following|steps|ways|stages|types|tips|factors)\b", re.I)
+# ...and one that introduces a run of questions written as plain lines.
+_ASKS = re.compile(_INTRO.pattern + r"|\bquestions\b", re.I)
 MAX_ITEMS = 7           # a list unit quotes at most this many items, then "…"
 FAQ_ANSWER_WORDS = 45   # an FAQ unit keeps its answer's sentences up to this many words
 
@@ -287,6 +289,12 @@ def split_sentences(text: str, min_words: int = 3, after: str = "") -> list[tupl
             out.append((_list_unit(sentences[-1], items), False))
             i += 1
             continue
+        asked = _question_run(lines, i + 1) if not line.item else []
+        if len(asked) >= 2 and sentences and _ASKS.search(sentences[-1]):
+            out.extend((s, False) for s in sentences[:-1])
+            out.append((_list_unit(sentences[-1], [x.text for x in asked]), False))
+            i += 1
+            continue
         faq = line.item and line.text.endswith("?")
         out.extend((s, faq and s.endswith("?")) for s in sentences)
         i += 1
@@ -295,6 +303,18 @@ def split_sentences(text: str, min_words: int = 3, after: str = "") -> list[tupl
 
 def _until_heading(text: str) -> str:
     return re.split(r"^\s*#{1,6}\s", text, maxsplit=1, flags=re.M)[0]
+
+
+def _question_run(lines: list[_Line], start: int) -> list[_Line]:
+    """The one-sentence questions written as plain lines from ``start`` on: a
+    list without list markers ("10 sharp questions to confirm mid-career
+    crisis in IT" and the ten questions under it)."""
+    run = []
+    for line in lines[start:]:
+        if line.item or not line.text.endswith("?") or len(_split(line.text, 1)) != 1:
+            break
+        run.append(line)
+    return run
 
 
 def _item_run(lines: list[_Line], start: int) -> list[_Line]:

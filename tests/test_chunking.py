@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from chat.answerers import quote_found
 from ingest.chunking import chunk_document, count_tokens, split_sentences
 from ingest.loaders import load
 from tests.conftest import CORPUS
@@ -76,6 +77,19 @@ def test_a_long_list_is_cut_after_seven_items():
     text = "The tools are:\n" + "\n".join(f"- tool{i}" for i in range(10))
     (unit, _), = split_sentences(text)
     assert unit.endswith("tool6; …") and "tool7" not in unit
+
+
+def test_questions_written_as_plain_lines_after_an_intro_are_a_list():
+    """The transition essay's "10 sharp questions" are plain lines, not list items;
+    each was a question on its own and so never quotable."""
+    text = ("Self-assessment: sharp questions to ask yourself\n\nAm I happy at work?\n\n"
+            "Do buzzwords scare me?\n\nI answered them honestly.")
+    units = [u for u, _ in split_sentences(text)]
+    assert units[0] == ("Self-assessment: sharp questions to ask yourself: Am I happy at work?; "
+                        "Do buzzwords scare me?")
+    assert quote_found(units[0], text)
+    assert [u for u, _ in split_sentences("Am I happy at work?\n\nDo buzzwords scare me?")] \
+        == ["Am I happy at work?", "Do buzzwords scare me?"], "no intro, no list"
 
 
 def test_an_faq_question_keeps_its_answer():

@@ -15,6 +15,7 @@ from chat.answerers import (
     prose_words,
     quote_found,
     readable,
+    score_sentences,
     select,
 )
 from core.types import Passage, Sentence
@@ -136,3 +137,16 @@ def test_a_point_names_its_document_unless_the_point_before_came_from_it():
               for i in range(3)]
     where = [w for w, _, _ in points(ExtractiveAnswerer().compose(scored, passages).text)]
     assert where == ["*Mentoring* — One", "*Mentoring* — Two", "*Mentoring* — Three"]
+
+
+def test_a_list_of_questions_is_an_answer_but_a_question_is_not():
+    """"You can ask: …?; …?" answers "what should I ask?"; it used to be skipped
+    for ending in "?" like a question in the text."""
+    vector = np.ones(4) / 2.0
+    units = [Sentence(text="What do you do on a typical day?", index=0, vector=vector),
+             Sentence(text="You can ask: What do you do on a typical day?; What skills matter?",
+                      index=1, vector=vector)]
+    passage = Passage(chunk_id="c", doc_id="d", title="T", heading="H", text="", rank=0,
+                      sentences=units)
+    scored = score_sentences("what should I ask", vector, [passage])
+    assert [s.sentence.index for s in scored] == [1]
