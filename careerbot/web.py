@@ -71,6 +71,10 @@ CSS = """
 #chat .top-panel { position: static; align-self: flex-end; margin: 4px 6px 0;
   min-height: 40px; }
 #chat .bubble-wrap { flex: 1 1 auto; min-height: 0; }
+/* An empty chat holds only its placeholder: at full height it pushed the second
+   row of suggestions under the question bar (1280x800), so it is shorter until
+   the first question. */
+#chat:has(.placeholder-content) { height: max(200px, calc(100dvh - 440px)) !important; }
 /* ...and its scroll-to-latest arrow, which sat on the middle of the text, goes
    to the left end of that row (answers are on the left, questions on the right,
    so no other place is free of text). */

@@ -131,3 +131,19 @@ def covered_lines(page) -> list[str]:
     found = page.evaluate(COVERED_LINES)
     assert found["buttons"] >= 2, "the chat's clear and copy-all buttons were not found"
     return found["covered"]
+
+
+# Is the element wholly on screen and on top there? Its centre and a point just
+# inside each edge must hit it: a button half under the question bar passes a
+# centre-only check when its upper half is showing.
+FULLY_SHOWN = """e => { const r = e.getBoundingClientRect();
+  if (r.height <= 0 || r.top < 0 || r.left < 0 || r.bottom > innerHeight
+      || r.right > innerWidth) return false;
+  const x = r.left + r.width / 2, y = r.top + r.height / 2;
+  const points = [[x, y], [r.left + 6, y], [r.right - 6, y], [x, r.top + 3], [x, r.bottom - 3]];
+  return points.every(([px, py]) => { const hit = document.elementFromPoint(px, py);
+                                      return !!hit && e.contains(hit) }) }"""
+
+
+def fully_shown(element) -> bool:
+    return element.evaluate(FULLY_SHOWN)

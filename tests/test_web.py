@@ -10,7 +10,17 @@ import time
 import pytest
 
 from tests.conftest import ROOT
-from tests.pages import DESKTOP, PHONE, ask, covered_lines, in_viewport, settle, uncovered, where
+from tests.pages import (
+    DESKTOP,
+    PHONE,
+    ask,
+    covered_lines,
+    fully_shown,
+    in_viewport,
+    settle,
+    uncovered,
+    where,
+)
 from tests.servers import start_app, stop
 
 ARTIFACTS = ROOT / "artifacts"
@@ -296,3 +306,34 @@ def test_no_admin_on_the_visitor_page_and_admin_has_its_own(open_page):
     assert "careerbot admin" in admin.locator("#admin-page").inner_text()
     assert admin.locator("#chat").count() == 0
 
+
+
+def _suggestions(page):
+    """The starter buttons, once they show their text (a moment after the page loads)."""
+    page.wait_for_function(
+        "() => { const b = document.querySelectorAll('#suggestions button');"
+        " return b.length && [...b].every(x => x.innerText.trim()); }")
+    return page.locator("#suggestions button").all()
+
+
+def test_every_suggestion_shows_whole_on_a_desktop_without_scrolling(open_page):
+    """At 1280x800 the second row sat half under the question bar."""
+    page = open_page(DESKTOP)
+    buttons = _suggestions(page)
+    assert len(buttons) == 6
+    hidden = {b.inner_text(): where(b) for b in buttons if not fully_shown(b)}
+    assert hidden == {}
+
+
+def test_every_suggestion_can_be_scrolled_to_on_a_phone(open_page):
+    page = open_page(PHONE)
+    buttons = _suggestions(page)
+    header = page.locator("#header").bounding_box()
+    page.mouse.move(header["x"] + header["width"] / 2, header["y"] + 10)
+    for button in buttons:                        # down the page with the wheel, as a visitor
+        for _ in range(30):
+            if fully_shown(button):
+                break
+            page.mouse.wheel(0, 100)
+            settle(page, button)
+        assert fully_shown(button), f"{button.inner_text()!r}: {where(button)}"
