@@ -123,6 +123,9 @@ def score_sentences(query: str, vector: np.ndarray, passages: list[Passage],
             if _planted(sentence):  # a planted instruction is never an answer
                 carried = 0.0
                 continue
+            if _announces(sentence.text):  # "…here is some advice.": what follows is it
+                carried = max(score, carried)
+                continue
             scored.append(Scored(max(score, carried), n, sentence))
             carried = 0.0
     return sorted(scored, key=lambda s: -s.score)
@@ -236,11 +239,16 @@ def readable(text: str) -> str | None:
         text = stripped[0].upper() + stripped[1:]
     if len(text.split()) < MIN_WORDS or text.rstrip().endswith(":"):
         return None
-    if _ANNOUNCES.search(text) and ITEM_SEP not in text \
-            and len(text.split()) < ANNOUNCE_WORDS \
-            and len(text.partition(":")[2].split()) < MIN_WORDS:
+    if _announces(text):
         return None
     return text
+
+
+def _announces(text: str) -> bool:
+    """Is this a short sentence that only announces what follows it?"""
+    return bool(_ANNOUNCES.search(text)) and ITEM_SEP not in text \
+        and len(text.split()) < ANNOUNCE_WORDS \
+        and len(text.partition(":")[2].split()) < MIN_WORDS
 
 
 # Where a unit's quote is cut into pieces that each stand in its passage.

@@ -150,3 +150,19 @@ def test_a_list_of_questions_is_an_answer_but_a_question_is_not():
                       sentences=units)
     scored = score_sentences("what should I ask", vector, [passage])
     assert [s.sentence.index for s in scored] == [1]
+
+
+def test_an_announcement_passes_its_score_to_what_it_announces():
+    """"Until you find an official mentor, here is some advice." matches "how do
+    I find a mentor" best, but is a stub; the advice is the sentence after it."""
+    ask = np.array([1.0, 0.0, 0.0, 0.0])
+    units = [Sentence(text="Until you find a mentor, here is some advice.", index=0, vector=ask),
+             Sentence(text="Ask someone who is more available than a celebrity.", index=1,
+                      vector=np.array([0.0, 1.0, 0.0, 0.0])),
+             Sentence(text="Mentors are people too and like being thanked.", index=2,
+                      vector=np.array([0.6, 0.8, 0.0, 0.0]))]
+    passage = Passage(chunk_id="c", doc_id="d", title="T", heading="H", text="", rank=0,
+                      sentences=units)
+    scored = score_sentences("find a mentor", ask, [passage])
+    assert scored[0].sentence.index == 1
+    assert all(s.sentence.index != 0 for s in scored)
