@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hmac
 import html
+import itertools
 import math
 import re
 import threading
@@ -17,6 +18,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import gradio as gr
 
@@ -155,7 +157,18 @@ SCRIPT = """
 # --- rendering ---------------------------------------------------------------
 
 def _safe_url(url: str) -> str | None:
-    return url if re.match(r"^https?://[^\s<>\"']+$", url or "") else None
+    """A document's address as a link target, or None when it is not http(s).
+
+    Front matter is hand-written: "www.kaggle.com", " HTTPS://x.org ", "<https://…>"
+    or an address with a space or quote in it are still the document's original,
+    and were shown without a link; such characters are percent-encoded instead.
+    """
+    url = (url or "").strip().strip("<>").strip()
+    if url.lower().startswith("www."):
+        url = "https://" + url
+    if not re.match(r"(?i)^https?://[^\s/?#]", url):
+        return None
+    return quote(url, safe=":/?#[]@!$&()*+,;=%~")
 
 
 def _link(url: str, text: str) -> str:
@@ -183,6 +196,12 @@ def _as_dict(answer: Answer | dict) -> dict:
 _EMPHASIS = re.compile(r"(?<![\w*])\*([^*<>\n]+)\*(?![\w*])")
 
 
+def partial_html(text: str) -> str:
+    """Answer text as inert HTML with each point's "*Title*" in italics (also
+    while the answer is revealed, which showed the asterisks until it ended)."""
+    return _EMPHASIS.sub(r"<em>\1</em>", plain_html(text))
+
+
 def answer_html(answer: Answer | dict, key: str = "a") -> str:
     """The chat bubble: inert text with each ``[n]`` linked to its card, then the
     numbered source chips that open into those cards.
@@ -202,8 +221,7 @@ def answer_html(answer: Answer | dict, key: str = "a") -> str:
         return (f"<a class='cite n{n}' href='#src-{key}-{n}' title='{label}'>"
                 f"<span class='sr-only'>{label}</span></a>")
 
-    text = CITATION.sub(cite, plain_html(str(a.get("answer", ""))))
-    text = _EMPHASIS.sub(r"<em>\1</em>", text)  # a point's "*Title*", on escaped text
+    text = CITATION.sub(cite, partial_html(str(a.get("answer", ""))))
     if a.get("notice"):
         text += f"<br><br><em>{plain_html(str(a['notice']))}</em>"
     chips = "".join(_chip(c, key) for c in a.get("citations", []))
@@ -238,8 +256,9 @@ def _chip(c: dict, key: str) -> str:
 
 
 def _heading(heading: str) -> str:
-    """A chunk heading as words: "## Finding a mentor" showed its Markdown marks."""
-    return html.escape(heading_words(heading))
+    """A chunk heading as words: "## Finding a mentor" showed its Markdown marks
+    (its emphasis is shown as emphasis, like the passage's)."""
+    return _highlight(heading_words(heading), "")
 
 
 def inert_markdown(text: str) -> str:
@@ -251,9 +270,34 @@ def inert_markdown(text: str) -> str:
     return text.replace("://", ":&#47;&#47;").replace("@", "&#64;").replace("www.", "www&#46;")
 
 
+# Markdown emphasis in a passage: "*Title*", "**P.S.:**" (not a "* " bullet, not 2*3*4).
+_MD_EMPHASIS = re.compile(r"(?<![\w*])(\*\*?)(?=[^\s*])([^*\n]+?)(?<=[^\s*])\1(?![\w*])")
+
+
 def _highlight(passage: str, quote: str) -> str:
-    """Escape the passage, mark the quoted sentences inside it, and show its
-    Markdown heading lines as bold text rather than "## " marks."""
+    """Escape the passage, mark the quoted sentences inside it, show its
+    emphasis as emphasis and its heading lines as bold text: a card read
+    "*Seeking mentors…* lists Topmate" and "## What it is" with the marks."""
+    marked = [False] * len(passage)
+    for start, end in _quote_spans(passage, quote):
+        marked[start:end] = [True] * (end - start)
+    styles = _emphasis_styles(passage)
+    shown = ((styles[i], marked[i], ch) for i, ch in enumerate(passage) if styles[i] is not None)
+    out = []
+    for mark, quoted in itertools.groupby(shown, key=lambda t: t[1]):
+        text = "".join(_tagged(tag, "".join(ch for *_, ch in run))
+                       for tag, run in itertools.groupby(quoted, key=lambda t: t[0]))
+        out.append(f"<mark>{text}</mark>" if mark else text)
+    return re.sub(r"(?m)^#{1,6}[ \t]+(.*)$", r"<strong>\1</strong>", "".join(out))
+
+
+def _tagged(tag: str, text: str) -> str:
+    text = html.escape(text)
+    return f"<{tag}>{text}</{tag}>" if tag else text
+
+
+def _quote_spans(passage: str, quote: str) -> list[tuple[int, int]]:
+    """Where the quoted sentences are in the passage."""
     spans = []
     for piece in QUOTE_PIECES.split(quote.strip()):
         sentence = piece.strip()
@@ -262,15 +306,20 @@ def _highlight(passage: str, quote: str) -> str:
         start = passage.find(sentence) if sentence else -1
         if start >= 0:
             spans.append((start, start + len(sentence)))
-    out, pos = [], 0
-    for start, end in sorted(spans):
-        if start < pos:
-            continue
-        out += [html.escape(passage[pos:start]), "<mark>", html.escape(passage[start:end]),
-                "</mark>"]
-        pos = end
-    out.append(html.escape(passage[pos:]))
-    return re.sub(r"(?m)^#{1,6}[ \t]+(.*)$", r"<strong>\1</strong>", "".join(out))
+    return spans
+
+
+def _emphasis_styles(passage: str) -> list[str | None]:
+    """Per character: "em" or "strong" inside emphasis, None for its asterisks
+    (dropped), "" otherwise. Worked per character so a quote that starts or
+    ends inside emphasis still nests its tags properly."""
+    styles: list[str | None] = [""] * len(passage)
+    for m in _MD_EMPHASIS.finditer(passage):
+        tag = "strong" if len(m.group(1)) == 2 else "em"
+        styles[m.start(2):m.end(2)] = [tag] * (m.end(2) - m.start(2))
+        for i in (*range(m.start(1), m.end(1)), *range(m.end(2), m.end())):
+            styles[i] = None
+    return styles
 
 
 def corpus_list_html(chain: Chain) -> str:
@@ -364,14 +413,14 @@ class ChatHandlers:
         for update in self.chain.stream(message, self.history(turns)):
             final = update
             if update.partial:
-                chat[-1] = {"role": "assistant", "content": plain_html(update.answer)}
+                chat[-1] = {"role": "assistant", "content": partial_html(update.answer)}
                 yield chat, gr.skip()
         pieces = re.split(r"(?<=\])\s+", final.answer) if not final.refused else [final.answer]
         shown = ""
         # an extractive answer arrives whole: show it sentence by sentence
         for piece in pieces[:-1]:
             shown += piece + " "
-            chat[-1] = {"role": "assistant", "content": plain_html(shown)}
+            chat[-1] = {"role": "assistant", "content": partial_html(shown)}
             yield chat, gr.skip()
             if self.settings.reveal_seconds:
                 time.sleep(self.settings.reveal_seconds)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import json
+import re
 import time
 
 import pytest
@@ -337,3 +338,38 @@ def test_every_suggestion_can_be_scrolled_to_on_a_phone(open_page):
             page.mouse.wheel(0, 100)
             settle(page, button)
         assert fully_shown(button), f"{button.inner_text()!r}: {where(button)}"
+
+
+def _front_matter_urls(corpus) -> dict[str, str]:
+    """Each document's address as its front matter gives it, by the path its card shows."""
+    from ingest.loaders import load
+
+    docs = [load(p, root=corpus) for p in corpus.rglob("*.md") if p.name != "README.md"]
+    return {d.source: d.url for d in docs}
+
+
+def test_resource_cards_show_emphasis_and_link_their_originals(open_page, indexed_settings):
+    """A resource card showed '*Seeking mentors help navigate the Industry*' with its
+    asterisks; each card must link its original when the document names one."""
+    urls = _front_matter_urls(indexed_settings.corpus_dir)
+    page = open_page()
+    ask(page, "What is MentorCruise?")
+    cards = page.locator("#chat .bot").last.locator("details.chip")
+    linked = 0
+    for card in cards.all():
+        card.locator("summary").click()
+        text = card.locator(".source-card").inner_text()
+        assert not re.search(r"\*[^*\s][^*\n]*\*", text), text
+        link = card.get_by_role("link", name="Open the original")
+        url = urls[card.locator(".source-meta code").inner_text()].strip()
+        if not url:
+            assert link.count() == 0
+            continue
+        assert link.is_visible() and link.get_attribute("href") == url
+        assert link.get_attribute("target") == "_blank"
+        assert {"noopener", "noreferrer"} <= set(link.get_attribute("rel").split())
+        linked += 1
+    assert linked >= 1
+    shown = page.locator("#chat .bot").last.locator(".source-card em")
+    assert shown.count() >= 1 and shown.first.is_visible()  # a title, in italics
+    assert page.locator("#chat img").count() == 0

@@ -83,3 +83,33 @@ def test_an_answer_streams_into_the_chat_and_is_kept_as_a_turn(hash_indexed):
     again = list(handlers.respond("and how often should we meet?", turns))
     _, turns = again[-1]
     assert len(turns) == 2 and turns[0] == turn
+
+
+def _card(citation: dict) -> str:
+    return answer_html({"answer": "x [1]", "citations": [{"n": 1, **citation}]}, "k")
+
+
+def test_a_cards_emphasis_is_shown_as_emphasis_and_the_rest_escaped():
+    """A resource card read '*Seeking mentors…* lists Topmate' with the asterisks."""
+    text = "## What the essays say\n*Seeking mentors* lists <b>Topmate</b>. **P.S.:** 2*3*4"
+    page = _card({"title": "Topmate", "heading": "## *What* the essays say", "text": text,
+                  "quote": "*Seeking mentors* lists <b>Topmate</b>.", "url": "", "source": "t"})
+    assert "<mark><em>Seeking mentors</em> lists &lt;b&gt;Topmate&lt;/b&gt;.</mark>" in page
+    assert "<strong>P.S.:</strong> 2*3*4" in page
+    assert "<div class='source-heading'><em>What</em> the essays say</div>" in page
+    assert "<b>" not in page
+
+
+def test_a_card_links_to_the_original_its_front_matter_names():
+    """Hand-written addresses that are still http(s) originals get their link;
+    nothing else becomes one."""
+    for url, href in (("https://topmate.io/", "https://topmate.io/"),
+                      ("www.kaggle.com", "https://www.kaggle.com"),
+                      (" <HTTPS://example.org/a b> ", "HTTPS://example.org/a%20b"),
+                      ("https://example.org/O'Reilly", "https://example.org/O%27Reilly")):
+        page = _card({"title": "T", "heading": "", "text": "p", "quote": "p", "url": url,
+                      "source": "s"})
+        assert (f"<a href='{href}' target='_blank' rel='noopener noreferrer nofollow'"
+                in page), url
+    for url in ("javascript:alert(1)", "ftp://x.org", "mailto:a@b.org", "https://", "x.org"):
+        assert "<a href" not in _card({"title": "T", "text": "p", "url": url}), url
