@@ -153,6 +153,68 @@ SCRIPT = """
 })();
 """
 
+# Gradio copies a message's content, our HTML, as it is (copy and copy-all
+# buttons) and repeats it in the message's aria-label. This turns that HTML
+# into what the visitor reads: the points with their [n], then the sources
+# ("[n] section · title — address"). DOMParser documents are inert: nothing in
+# them runs or loads.
+COPY_SCRIPT = """
+(() => {
+  const sources = chips => '\\n\\nSources:' + [...chips.querySelectorAll('details.chip')]
+    .map(d => {
+      const n = d.querySelector('.chip-n'), label = d.querySelector('.chip-label');
+      const link = d.querySelector('.source-meta a');
+      return `\\n[${n ? n.textContent : ''}] ${label ? label.textContent : ''}` +
+        (link ? ` — ${link.getAttribute('href')}` : '');
+    }).join('');
+  const textOf = (node, out) => {
+    for (const c of node.childNodes) {
+      if (c.nodeType === 3) out.push(c.textContent);
+      if (c.nodeType !== 1 || c.classList.contains('sr-only')) continue;
+      if (c.tagName === 'BR') out.push('\\n');
+      else if (c.matches('a.cite')) out.push(`[${(c.className.match(/\\bn(\\d+)/) || [])[1]}]`);
+      else if (c.matches('.chips')) out.push(sources(c));
+      else textOf(c, out);
+    }
+    return out;
+  };
+  const plain = s => {
+    const doc = new DOMParser().parseFromString(`<body>${s}</body>`, 'text/html');
+    return textOf(doc.body, []).join('').replace(/[ \\t]+\\n/g, '\\n').trim();
+  };
+  let fromChat = false;  // true while a click on one of the chat's buttons is handled
+  document.addEventListener('click', e => {
+    if (!e.target.closest || !e.target.closest('#chat button')) return;
+    fromChat = true;
+    setTimeout(() => { fromChat = false; }, 0);
+  }, true);
+  const clip = navigator.clipboard;
+  if (clip && clip.writeText) {
+    const write = clip.writeText.bind(clip);
+    clip.writeText = text => write(fromChat ? plain(String(text)) : text);
+  }
+  // without the clipboard API (plain http off loopback) Gradio copies from a textarea
+  document.addEventListener('copy', e => {
+    const t = document.activeElement;
+    if (!fromChat || !(t instanceof HTMLTextAreaElement) || !e.clipboardData) return;
+    e.clipboardData.setData('text/plain', plain(t.value));
+    e.preventDefault();
+  }, true);
+  const named = new WeakMap();
+  const relabel = () => {
+    for (const m of document.querySelectorAll('#chat [data-testid][aria-label]')) {
+      const label = m.getAttribute('aria-label');
+      const head = (label.match(/^\\w+'s message: /) || [''])[0];
+      if (named.get(m) === label || !head) continue;
+      named.set(m, head + plain(label.slice(head.length)));
+      m.setAttribute('aria-label', named.get(m));
+    }
+  };
+  new MutationObserver(relabel).observe(document.documentElement, {subtree: true,
+    childList: true, attributes: true, attributeFilter: ['aria-label']});
+})();
+"""
+
 
 # --- rendering ---------------------------------------------------------------
 
@@ -693,7 +755,7 @@ def theme() -> gr.themes.Base:
 
 def head(settings: Settings) -> str:
     """The page's own script, inline (nothing is loaded from another host)."""
-    return f"<script>const LIMIT = {settings.question_chars};{SCRIPT}</script>"
+    return f"<script>const LIMIT = {settings.question_chars};{SCRIPT}{COPY_SCRIPT}</script>"
 
 
 def serve(settings: Settings) -> None:

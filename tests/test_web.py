@@ -373,3 +373,56 @@ def test_resource_cards_show_emphasis_and_link_their_originals(open_page, indexe
     shown = page.locator("#chat .bot").last.locator(".source-card em")
     assert shown.count() >= 1 and shown.first.is_visible()  # a title, in italics
     assert page.locator("#chat img").count() == 0
+
+
+def _copied(page, button) -> str:
+    """Click one of the chat's copy buttons and return what reached the clipboard."""
+    page.evaluate("() => navigator.clipboard.writeText('(nothing)')")
+    button.click()
+    for _ in range(100):
+        text = page.evaluate("() => navigator.clipboard.readText()")
+        if text != "(nothing)":
+            return text
+        page.wait_for_timeout(50)
+    return text
+
+
+def _assert_readable(text: str, bubble) -> None:
+    """The answer as a visitor reads it: its points with [n], then its sources."""
+    assert "<" not in text and "class=" not in text and "&lt;" not in text, text
+    points, _, listed = text.partition("\n\nSources:\n")
+    assert re.search(r"\[1\]", points) and listed, text
+    for n, label in enumerate(bubble.locator(".chip-label").all_inner_texts(), start=1):
+        assert f"[{n}] {label}" in listed, text
+    assert "https://mentorcruise.com/" in listed  # the card's link to the original
+
+
+def test_copy_and_the_messages_label_give_readable_text(open_page):
+    """Copy, copy-all and a message's aria-label carried the bubble's raw HTML."""
+    page = open_page()
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    ask(page, "What is MentorCruise?")
+    bubble = page.locator("#chat .bot").last
+    bubble.hover()
+    _assert_readable(_copied(page, page.locator("#chat button[aria-label='Copy message']").last),
+                     bubble)
+    everything = _copied(page, page.locator("#chat button[aria-label='Copy conversation']"))
+    assert everything.startswith("user: What is MentorCruise?\n\nassistant: ")
+    _assert_readable(everything.partition("assistant: ")[2], bubble)
+    label = bubble.locator("[aria-label^=\"bot's message: \"]").get_attribute("aria-label")
+    _assert_readable(label.removeprefix("bot's message: "), bubble)
+
+
+def test_copy_without_the_clipboard_api_gives_readable_text(open_page):
+    """Over plain http off loopback Gradio copies from a hidden textarea instead."""
+    page = open_page()
+    page.add_init_script("delete Navigator.prototype.clipboard; window.__copied = [];"
+                         "addEventListener('copy', e => window.__copied.push("
+                         "e.clipboardData.getData('text/plain')))")
+    page.reload(wait_until="load")
+    ask(page, "What is MentorCruise?")
+    bubble = page.locator("#chat .bot").last
+    bubble.hover()
+    page.locator("#chat button[aria-label='Copy message']").last.click()
+    page.wait_for_function("() => window.__copied.length > 0")
+    _assert_readable(page.evaluate("() => window.__copied[0]"), bubble)
