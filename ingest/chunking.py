@@ -188,6 +188,7 @@ _INTRO = re.compile(
     r":$|\b(?:here (?:are|is)|the following|steps|ways|stages|types|tips|factors)\b", re.I)
 # ...and one that introduces a run of questions written as plain lines.
 _ASKS = re.compile(_INTRO.pattern + r"|\bquestions\b", re.I)
+BARE_LIST = 3           # items a list needs to be quoted whole without an introduction
 MAX_ITEMS = 7           # a list unit quotes at most this many items, then "…"
 FAQ_ANSWER_WORDS = 45   # an FAQ unit keeps its answer's sentences up to this many words
 
@@ -223,11 +224,16 @@ def _item_text(body: str) -> str:
 
 def _list_unit(intro: str, items: list[str]) -> str:
     """"Intro: item; item; …" — the intro keeps its words, its last stop becomes ":"."""
+    return intro.rstrip(".:").rstrip() + ": " + _joined(items)
+
+
+def _joined(items: list[str]) -> str:
+    """"item; item; item." — at most ``MAX_ITEMS``, then "…"."""
     shown = [i for i in items if i][:MAX_ITEMS]
     tail = ITEM_SEP + "…" if len(items) > MAX_ITEMS else ""
     if not tail and shown and not shown[-1].endswith(("?", "!")):
         tail = "."
-    return intro.rstrip(".:").rstrip() + ": " + ITEM_SEP.join(shown) + tail
+    return ITEM_SEP.join(shown) + tail
 
 
 def _faq_unit(question: str, answer: str) -> str:
@@ -295,10 +301,27 @@ def split_sentences(text: str, min_words: int = 3, after: str = "") -> list[tupl
             out.append((_list_unit(sentences[-1], [x.text for x in asked]), False))
             i += 1
             continue
+        if not line.item and nxt is not None and nxt.item:
+            out.extend((s, False) for s in sentences)
+            out.extend((u, False) for u in _bare_list(lines, i + 1))
+            i += 1
+            continue
         faq = line.item and line.text.endswith("?")
         out.extend((s, faq and s.endswith("?")) for s in sentences)
         i += 1
     return out
+
+
+def _bare_list(lines: list[_Line], start: int) -> list[str]:
+    """A list no sentence introduces (Ng's "Keys to Building a Career in AI" are
+    four numbered items straight after a paragraph about something else) as one
+    unit of its items, "Teamwork; Networking; …"; the answer names its section.
+    Only a flat list of at least ``BARE_LIST`` items: nested ones are FAQs or
+    outlines, whose items read as nothing without their children."""
+    run = _item_run(lines, start)
+    if len(run) < BARE_LIST or len({x.depth for x in run}) != 1:
+        return []
+    return [_joined([_item_text(x.text) for x in run])]
 
 
 def _until_heading(text: str) -> str:

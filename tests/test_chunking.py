@@ -92,6 +92,16 @@ def test_questions_written_as_plain_lines_after_an_intro_are_a_list():
         == ["Am I happy at work?", "Do buzzwords scare me?"], "no intro, no list"
 
 
+def test_a_flat_list_nothing_introduces_is_also_one_unit_of_its_items():
+    text = ("I hope the chapters help.\n\n1. Teamwork. Work as a team.\n2. Networking. "
+            "Meet people.\n3. Altruism. Help others.")
+    units = [u for u, _ in split_sentences(text)]
+    assert "Teamwork; Networking; Altruism." in units
+    assert "I hope the chapters help." in units and "Work as a team." in units
+    nested = "Intro line here.\n- Where do we get data?\n    - Kaggle has plenty.\n- Who helps?"
+    assert not any("; " in u for u, _ in split_sentences(nested)), "an FAQ is not a list"
+
+
 def test_an_faq_question_keeps_its_answer():
     text = ("- How many projects do we need?\n    - It is hard to say. If forced, I'd say "
             "4 projects.\n- Where do we get data?")
