@@ -131,6 +131,39 @@ def score_sentences(query: str, vector: np.ndarray, passages: list[Passage],
     return sorted(scored, key=lambda s: -s.score)
 
 
+PART_POOL = 40          # units a part's own best is looked for among (the question's best)
+
+
+def cover_parts(scored: list[Scored], parts: list[tuple[np.ndarray, set[str]]],
+                idf: Callable[[str], float] = lambda _t: 1.0) -> list[Scored]:
+    """Each part of a two-part question gets its own best unit at the top.
+
+    Scored for the whole message, the units that answer its first part usually
+    outrank those for the second, and the answer answered half the question.
+    A part's best is looked for among the message's best ``PART_POOL`` units
+    only (the part alone, "and how many people took part?", names no topic)
+    and scored as any unit is, for the part's meaning and words; each part's
+    best is lifted to the top score, in the parts' order.
+    """
+    if not parts or not scored:
+        return scored
+    pool, top = scored[:PART_POOL], scored[0].score
+    lifted: list[Scored] = []
+    for vector, terms in parts:
+        weights = {t: idf(t) for t in terms}
+        best = max(pool, key=lambda s: SEMANTIC * _unit_cosine(s.sentence, vector)
+                   + LEXICAL * _overlap(weights, _terms(s.sentence)))
+        if all(best is not x for x in lifted):
+            lifted.append(best)
+    ids = {id(x) for x in lifted}
+    return [Scored(top, x.passage, x.sentence) for x in lifted] + \
+        [s for s in scored if id(s) not in ids]
+
+
+def _unit_cosine(sentence: Sentence, vector: np.ndarray) -> float:
+    return float(np.dot(sentence.vector, vector)) if sentence.vector is not None else 0.0
+
+
 def unsaid(scored: list[Scored], said: str) -> list[Scored]:
     """The units not already quoted in ``said``, the answer a follow-up follows:
     "why?" after an answer wants more than the same quotes again."""

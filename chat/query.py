@@ -56,6 +56,12 @@ FILLER = frozenset([
 LONG_MESSAGE = 25
 ANSWER_WORDS = 60   # words of the previous answer used to resolve a follow-up
 
+# Where a message asks a second question: after a "?" that more text follows, or
+# at ", and why/how/…" ("Should mentoring be free, and can peers mentor me too?").
+_PART_BREAK = re.compile(
+    r"(?<=\?)\s+(?=\S)|,?\s+and\s+(?=(?:what|how|why|when|where|who|which|whose|is|are|"
+    r"was|were|do|does|did|can|could|should|will|would)\b)", re.I)
+MAX_PARTS = 3
 _QUOTED = re.compile(r"“([^”]*)”")
 _SENTENCE_END = re.compile(r"(?<=[.?!])\s+")
 
@@ -69,6 +75,7 @@ class Query:
     searches: list[str] = field(default_factory=list)  # retrieved with, fused
     context: str = ""              # the earlier turn a follow-up leans on ("" if none)
     said: str = ""                 # the answer a follow-up follows ("" if none)
+    parts: list[str] = field(default_factory=list)  # a two-part question's parts, else []
 
     @property
     def follow_up(self) -> bool:
@@ -132,7 +139,17 @@ def understand(text: str, history: list[dict[str, str]], speller: Speller | None
     if context and not tokenize(own) and len(searches) > 1:
         searches = searches[1:]  # "what do i do about it?" alone finds nothing: lead with the turn
     return Query(text=text, own=own, searches=list(dict.fromkeys(searches)), context=context,
-                 said=answer if follows else "")
+                 said=answer if follows else "", parts=question_parts(own))
+
+
+def question_parts(text: str) -> list[str]:
+    """The questions a message asks, when it asks two or three, each with at
+    least one word of its own ("and how?" is not a part); [] otherwise. A
+    long story before the question is not a part: only its asking sentences are
+    read."""
+    asking = question_sentences(text) if len(text.split()) > LONG_MESSAGE else text
+    parts = [p.strip() for p in _PART_BREAK.split(asking) if p and tokenize(p)]
+    return parts if 2 <= len(parts) <= MAX_PARTS else []
 
 
 def leans_on_history(own: str, previous: str) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from chat.query import drop_filler, question_sentences, understand
+from chat.query import drop_filler, question_parts, question_sentences, understand
 from chat.spelling import Speller
 
 SPELLER = Speller(Counter({"mentor": 3, "maths": 2, "program": 4, "meet": 1}))
@@ -75,3 +75,18 @@ def test_a_follow_up_is_read_with_what_the_answer_quoted_not_where_from():
 def test_without_history_nothing_is_borrowed():
     query = understand("how often does it meet?", [], SPELLER)
     assert not query.follow_up and query.searches == ["how often does it meet?"]
+
+
+def test_a_two_part_question_is_split_into_its_parts():
+    assert question_parts("Should mentoring be free, and can peers mentor me too?") == \
+        ["Should mentoring be free", "can peers mentor me too?"]
+    assert question_parts("When did she run the survey? How many answered?") == \
+        ["When did she run the survey?", "How many answered?"]
+    assert question_parts("how do i find a mentor and what do i ask them") == \
+        ["how do i find a mentor", "what do i ask them"]
+
+
+def test_one_question_is_not_split():
+    for one in ("How do I find a mentor and a sponsor?", "what is it and how?",
+                "Tips and tricks for interviews?", "how do i find a mentor"):
+        assert question_parts(one) == [], one

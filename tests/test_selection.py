@@ -11,6 +11,7 @@ from chat.answerers import (
     SECOND_RATIO,
     ExtractiveAnswerer,
     Scored,
+    cover_parts,
     points,
     prose_words,
     quote_found,
@@ -166,3 +167,19 @@ def test_an_announcement_passes_its_score_to_what_it_announces():
     scored = score_sentences("find a mentor", ask, [passage])
     assert scored[0].sentence.index == 1
     assert all(s.sentence.index != 0 for s in scored)
+
+
+def test_each_part_of_a_two_part_question_gets_its_best_unit_first():
+    """Scored for the whole message, three units about the survey's date beat
+    the one with the number of answers; the second part lifts it."""
+    when, many = np.array([1.0, 0.0, 0.0]), np.array([0.0, 1.0, 0.0])
+    scored = [Scored(0.9 - i / 100, i, Sentence(text=f"The survey ran in 2019, note {i}.",
+                                                index=0, vector=when)) for i in range(3)]
+    answer = Scored(0.5, 3, Sentence(text="Fifty people answered the survey.", index=0,
+                                     vector=many))
+    parts = [(when, {"survey", "run"}), (many, {"mani", "answer"})]
+    covered = cover_parts(scored + [answer], parts)
+    assert [s.passage for s in covered[:2]] == [0, 3]
+    assert covered[1].score == covered[0].score == 0.9
+    assert [s.passage for s in select(covered)][:2] == [0, 3]
+    assert cover_parts(scored, []) == scored
