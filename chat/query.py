@@ -34,6 +34,12 @@ from core.text import strip_markers, tokenize
 _REFERS_BACK = re.compile(
     r"\b(it|its|they|them|their|that|this|those|these|there|he|she|him|his|her|"
     r"one|ones|the (?:author|essay|program|blog|article|post|writer|book|list))\b", re.I)
+# A visitor changing the subject: the question after it is not read with the last turn.
+_NEW_TOPIC = re.compile(
+    r"\b(?:forget (?:that|it|about (?:it|that))|never ?mind|nvm|any ?ways?|on another note|"
+    r"(?:a |one )?(?:different|new|another|unrelated|last|final|separate) (?:question|topic|thing)|"
+    r"(?:change|changing) (?:the )?(?:topic|subject)|"
+    r"(?:no|sorry),? i meant|unrelated)\b", re.I)
 # A short question naming something "the" conversation just mentioned ("what
 # are the steps?" after an answer about Ng's steps) leans on it; this many
 # words of its own at most.
@@ -128,7 +134,7 @@ def understand(text: str, history: list[dict[str, str]], speller: Speller | None
             searches.append(focus)
     context = ""
     question, answer = _previous(history, "user"), _previous(history, "assistant")
-    follows = leans_on_history(own, f"{question} {answer}")
+    follows = leans_on_history(own, f"{question} {answer}", text)
     if follows and question:
         context = _own_words(question, speller)
         searches.append(f"{context} {own}")
@@ -152,9 +158,11 @@ def question_parts(text: str) -> list[str]:
     return parts if 2 <= len(parts) <= MAX_PARTS else []
 
 
-def leans_on_history(own: str, previous: str) -> bool:
-    """Does a question (filler dropped) need the ``previous`` turn to be understood?"""
-    if not previous.strip():
+def leans_on_history(own: str, previous: str, typed: str = "") -> bool:
+    """Does a question (``own``: filler dropped) need the ``previous`` turn to be
+    understood? Not when the visitor, as ``typed``, says it does not ("forget
+    that", "anyway", "new question")."""
+    if not previous.strip() or _NEW_TOPIC.search(typed or own):
         return False
     if looks_like_follow_up(own) or _REFERS_BACK.search(own) or not tokenize(own):
         return True

@@ -90,3 +90,12 @@ def test_one_question_is_not_split():
     for one in ("How do I find a mentor and a sponsor?", "what is it and how?",
                 "Tips and tricks for interviews?", "how do i find a mentor"):
         assert question_parts(one) == [], one
+
+
+def test_a_visitor_changing_the_subject_is_not_read_with_the_last_turn():
+    for message in ("ok forget that. is it true you need a phd?",
+                    "no I meant the excel function. anyway, is paying for a mentor worth it?",
+                    "last question, does it help to be good at math?"):
+        query = understand(message, HISTORY, SPELLER)
+        assert not query.follow_up and len(query.searches) == 1, message
+    assert understand("ok and does it meet weekly?", HISTORY, SPELLER).follow_up
