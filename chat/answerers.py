@@ -165,8 +165,10 @@ def _unit_cosine(sentence: Sentence, vector: np.ndarray) -> float:
 
 
 def unsaid(scored: list[Scored], said: str) -> list[Scored]:
-    """The units not already quoted in ``said``, the answer a follow-up follows:
-    "why?" after an answer wants more than the same quotes again."""
+    """The units not already quoted in ``said``, the previous answer: "why?"
+    after an answer wants more than the same quotes again, and a quote that
+    fits every question (the second visitor trial got one in three answers)
+    is said once."""
     if not said:
         return scored
     shown = " ".join(said.lower().split())
@@ -254,6 +256,10 @@ _ANNOUNCES = re.compile(
     r"\b(?:i|we) (?:would like to|will|'ll|’ll|am going to|are going to) "
     r"(?:discuss|talk about|describe|go through|walk you through) "
     r"(?:some|the|how|what|why|more|this|these|a few)\b", re.I)
+# A flattened table's cells run together ("MentorSponsorTutorJob / Career Coach…"):
+# two joins of a lower-case letter to a capital inside one word. (Names have one:
+# "MentorCruise", "PyLadies"; a handle may have more: "@DrAnneCarpenter".)
+_GLUED = re.compile(r"(?<!@)\b[A-Za-z]*[a-z][A-Z][A-Za-z]*[a-z][A-Z]")
 ANNOUNCE_WORDS = 20     # an announcing sentence this short is all promise
 
 
@@ -261,16 +267,18 @@ def readable(text: str) -> str | None:
     """The unit as the answer shows it, or None for a stub.
 
     A stub is a quote under ``MIN_WORDS`` words or one that ends in ":" with
-    nothing after it (an introduction whose list was not kept), or a short one
-    announcing what follows ("here is some advice") without it. A leading
-    connective ("However, …", "Also, …") is dropped; what is left starts with
-    a capital.
+    nothing after it (an introduction whose list was not kept) or in a dash (cut
+    off: "The key in this step is to be honest with yourself–"), a short one
+    announcing what follows ("here is some advice") without it, or a flattened
+    table's glued cells. A leading connective ("However, …", "Also, …") is
+    dropped; what is left starts with a capital.
     """
     text = _clean_sentence(text)
     stripped = _CONNECTIVE.sub("", text)
     if stripped != text and stripped:
         text = stripped[0].upper() + stripped[1:]
-    if len(text.split()) < MIN_WORDS or text.rstrip().endswith(":"):
+    if len(text.split()) < MIN_WORDS or text.rstrip().endswith((":", "-", "–", "—")) \
+            or _GLUED.search(text):
         return None
     if _announces(text):
         return None

@@ -47,6 +47,7 @@ def test_a_follow_up_is_searched_with_the_previous_question_and_answer():
 def test_a_standalone_question_after_history_is_not_a_follow_up():
     query = understand("How do I find a mentor?", HISTORY, SPELLER)
     assert not query.follow_up and query.searches == ["How do I find a mentor?"]
+    assert query.said == HISTORY[1]["content"], "what was just quoted is not quoted again"
 
 
 def test_a_short_question_about_what_the_answer_named_is_a_follow_up():

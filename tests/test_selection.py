@@ -183,3 +183,17 @@ def test_each_part_of_a_two_part_question_gets_its_best_unit_first():
     assert covered[1].score == covered[0].score == 0.9
     assert [s.passage for s in select(covered)][:2] == [0, 3]
     assert cover_parts(scored, []) == scored
+
+
+@pytest.mark.parametrize("stub", [
+    "The roles are Mentor, Sponsor. MentorSponsorTutorJob / Career CoachTherapist / Psychologist.",
+    "The key in this step is to be honest with yourself–",
+    "Below were my short answers for each of these questions -",
+])
+def test_glued_table_cells_and_cut_off_sentences_are_stubs(stub):
+    assert readable(stub) is None
+
+
+def test_names_with_one_capital_inside_are_not_glue():
+    text = "Try MentorCruise, PyLadies, WiMLDS or DeepLearning.AI, says @DrAnneCarpenter."
+    assert readable(text) == text
