@@ -350,15 +350,38 @@ class ExtractiveAnswerer:
         if not scored:
             return Draft("")
         chosen = _readable_order(select(scored))
+        words = sum(prose_words(readable(c.sentence.text) or "") for c in chosen)
+        places = {(s.passage, s.sentence.index): s for s in scored}
         lines, quotes, previous = [], {}, None
         for item in chosen:
             n = item.passage + 1
             passage = passages[item.passage]
-            lines.append(f"{attribution(passage, passage.doc_id == previous)}: "
-                         f"“{readable(item.sentence.text)}” [{n}]")
+            units = [item.sentence] + _goes_on(item, places, scored[0].score, MAX_WORDS - words)
+            words += sum(prose_words(u.text) for u in units[1:])
+            quote = " ".join(readable(u.text) or u.text for u in units)
+            lines.append(f"{attribution(passage, passage.doc_id == previous)}: “{quote}” [{n}]")
             previous = passage.doc_id
-            quotes.setdefault(n, []).append(item.sentence.text)
+            quotes.setdefault(n, []).extend(u.text for u in units)
         return Draft("\n".join(lines), quotes)
+
+
+def _goes_on(item: Scored, places: dict[tuple[int, int], Scored], best: float,
+             room: int) -> list[Sentence]:
+    """The sentence after a point's, when it scores at least half the best
+    (``SECOND_RATIO``, what any point needs) and fits in ``room`` words: it is
+    often the one that answers ("…the next step is to
+    define the metrics to aim for." then "These include both ML metrics … and
+    business metrics …"), and two sentences read as a thought, not a quote.
+    Lists and what the point already says are left alone."""
+    after = places.get((item.passage, item.sentence.index + 1))
+    if after is None or after.score < SECOND_RATIO * best or ITEM_SEP in item.sentence.text \
+            or ITEM_SEP in after.sentence.text:
+        return []
+    text = readable(after.sentence.text)
+    if text is None or text.lower() in item.sentence.text.lower() \
+            or prose_words(text) > room:
+        return []
+    return [after.sentence]
 
 
 _POINT = re.compile(r"^(?:(.*?): )?“(.*)” \[(\d{1,3})\]$")

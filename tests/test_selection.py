@@ -197,3 +197,24 @@ def test_glued_table_cells_and_cut_off_sentences_are_stubs(stub):
 def test_names_with_one_capital_inside_are_not_glue():
     text = "Try MentorCruise, PyLadies, WiMLDS or DeepLearning.AI, says @DrAnneCarpenter."
     assert readable(text) == text
+
+
+def _passage_of(*texts: str) -> Passage:
+    units = [Sentence(text=t, index=i, vector=np.eye(8)[i]) for i, t in enumerate(texts)]
+    return Passage(chunk_id="c", doc_id="d", title="T", heading="H", text=" ".join(texts),
+                   sentences=units)
+
+
+def test_a_point_goes_on_with_the_next_sentence_when_it_scores_half_the_best():
+    passage = _passage_of("The next step is to define the metrics to aim for.",
+                          "These include both ML metrics and business metrics.",
+                          "Budget for resources before you start.")
+    scored = [Scored(0.8, 0, passage.sentences[0]), Scored(0.45, 0, passage.sentences[1]),
+              Scored(0.2, 0, passage.sentences[2])]
+    (_, quote, n), = points(ExtractiveAnswerer().compose(scored, [passage]).text)
+    assert quote == ("The next step is to define the metrics to aim for. "
+                     "These include both ML metrics and business metrics.")
+    assert quote_found(quote, passage.text) and n == 1
+    scored[1] = Scored(0.3, 0, passage.sentences[1])  # below half the best: a point of one
+    (_, quote, _), = points(ExtractiveAnswerer().compose(scored, [passage]).text)
+    assert quote == "The next step is to define the metrics to aim for."
