@@ -356,8 +356,11 @@ class ExtractiveAnswerer:
         for item in chosen:
             n = item.passage + 1
             passage = passages[item.passage]
-            units = [item.sentence] + _goes_on(item, places, scored[0].score, MAX_WORDS - words)
-            words += sum(prose_words(u.text) for u in units[1:])
+            before = _leans_back(item, places, MAX_WORDS - words)
+            words += sum(prose_words(u.text) for u in before)
+            after = _goes_on(item, places, scored[0].score, MAX_WORDS - words)
+            words += sum(prose_words(u.text) for u in after)
+            units = before + [item.sentence] + after
             quote = " ".join(readable(u.text) or u.text for u in units)
             lines.append(f"{attribution(passage, passage.doc_id == previous)}: “{quote}” [{n}]")
             previous = passage.doc_id
@@ -382,6 +385,23 @@ def _goes_on(item: Scored, places: dict[tuple[int, int], Scored], best: float,
             or prose_words(text) > room:
         return []
     return [after.sentence]
+
+
+# A sentence opening on one of these words points at the sentence before it.
+_POINTS_BACK = re.compile(r"^(?:this|these|that|those|it|they|such|he|she|there)\b", re.I)
+
+
+def _leans_back(item: Scored, places: dict[tuple[int, int], Scored], room: int
+                ) -> list[Sentence]:
+    """The sentence before a point's, when the point opens on "This…", "They…"
+    and says nothing alone: "These include both ML metrics…" needs what
+    "these" are."""
+    before = places.get((item.passage, item.sentence.index - 1))
+    if before is None or not _POINTS_BACK.match(readable(item.sentence.text) or "") \
+            or ITEM_SEP in before.sentence.text:
+        return []
+    text = readable(before.sentence.text)
+    return [before.sentence] if text and prose_words(text) <= room else []
 
 
 _POINT = re.compile(r"^(?:(.*?): )?“(.*)” \[(\d{1,3})\]$")

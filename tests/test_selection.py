@@ -218,3 +218,11 @@ def test_a_point_goes_on_with_the_next_sentence_when_it_scores_half_the_best():
     scored[1] = Scored(0.3, 0, passage.sentences[1])  # below half the best: a point of one
     (_, quote, _), = points(ExtractiveAnswerer().compose(scored, [passage]).text)
     assert quote == "The next step is to define the metrics to aim for."
+
+
+def test_a_point_opening_on_these_is_quoted_with_the_sentence_before_it():
+    passage = _passage_of("Define the metrics to aim for.",
+                          "These include both ML metrics and business metrics.")
+    scored = [Scored(0.8, 0, passage.sentences[1]), Scored(0.1, 0, passage.sentences[0])]
+    (_, quote, _), = points(ExtractiveAnswerer().compose(scored, [passage]).text)
+    assert quote == "Define the metrics to aim for. These include both ML metrics and business metrics."
