@@ -225,4 +225,5 @@ def test_a_point_opening_on_these_is_quoted_with_the_sentence_before_it():
                           "These include both ML metrics and business metrics.")
     scored = [Scored(0.8, 0, passage.sentences[1]), Scored(0.1, 0, passage.sentences[0])]
     (_, quote, _), = points(ExtractiveAnswerer().compose(scored, [passage]).text)
-    assert quote == "Define the metrics to aim for. These include both ML metrics and business metrics."
+    assert quote == ("Define the metrics to aim for. "
+                     "These include both ML metrics and business metrics.")
