@@ -213,8 +213,7 @@ class Chain:
                                self._rewrite(guarded.text, turns))
             if wordless and not query.follow_up:
                 return self._no_question(text, guarded)
-            embedded = list(self.embedder.embed(query.searches + query.parts))
-            vectors, part_vectors = embedded[:len(query.searches)], embedded[len(query.searches):]
+            vectors = list(self.embedder.embed(query.searches))
             passages = retriever.search(
                 query.searches[0], k=self.settings.retrieval_k, query_vector=vectors[0],
                 snapshot=snapshot, neighbours=NEIGHBOURS_OF,
@@ -226,8 +225,7 @@ class Chain:
         focus = frozenset(tokenize(query.own)) if query.follow_up else frozenset()
         scored = unsaid(score_sentences(" ".join(query.searches), aim, passages,
                                         snapshot.idf, focus), query.said)
-        scored = cover_parts(scored, [(v, set(tokenize(p))) for v, p in
-                                      zip(part_vectors, query.parts, strict=True)], snapshot.idf)
+        scored = cover_parts(scored, [set(tokenize(p)) for p in query.parts], snapshot.idf)
         domain = max(self.refusal.domain(v) for v in vectors)
         generic = self.refusal.generic(vectors[0])
         terms = set(tokenize(query.own))

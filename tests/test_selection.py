@@ -177,7 +177,7 @@ def test_each_part_of_a_two_part_question_gets_its_best_unit_first():
                                                 index=0, vector=when)) for i in range(3)]
     answer = Scored(0.5, 3, Sentence(text="Fifty people answered the survey.", index=0,
                                      vector=many))
-    parts = [(when, {"survey", "run"}), (many, {"mani", "answer"})]
+    parts = [{"survey", "ran"}, {"mani", "answer"}]
     covered = cover_parts(scored + [answer], parts)
     assert [s.passage for s in covered[:2]] == [0, 3]
     assert covered[1].score == covered[0].score == 0.9
