@@ -143,9 +143,10 @@ def cover_parts(scored: list[Scored], parts: list[set[str]],
     A part's best is looked for among the message's best ``PART_POOL`` units
     only (the part alone, "and how many people took part?", names no topic):
     its score for the message (as a share of the best) plus the idf share of
-    the part's words it holds (``parts`` holds each part's stems). Each part's best is lifted to the top score, in
-    the parts' order. (Embedding each part as well measured the same on dev,
-    one question either way, and cost 12 ms a question.)
+    the part's words it holds (``parts`` holds each part's stems). Each part's
+    best is lifted to the top score, in the parts' order. (Embedding each part
+    as well measured the same on dev, one question either way, and cost 12 ms
+    a question.)
     """
     if not parts or not scored:
         return scored
