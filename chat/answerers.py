@@ -265,8 +265,9 @@ def readable(text: str) -> str | None:
     """The unit as the answer shows it, or None for a stub.
 
     A stub is a quote under ``MIN_WORDS`` words or one that ends in ":" with
-    nothing after it (an introduction whose list was not kept) or in a dash (cut
-    off: "The key in this step is to be honest with yourself–"), a short one
+    nothing after it (an introduction whose list was not kept), in a dash (cut
+    off: "The key in this step is to be honest with yourself–") or in "#" (a
+    numbered label written as a line: "My honest answer 9#"), a short one
     announcing what follows ("here is some advice") without it, or a flattened
     table's glued cells. A leading connective ("However, …", "Also, …") is
     dropped; what is left starts with a capital.
@@ -275,7 +276,7 @@ def readable(text: str) -> str | None:
     stripped = _CONNECTIVE.sub("", text)
     if stripped != text and stripped:
         text = stripped[0].upper() + stripped[1:]
-    if len(text.split()) < MIN_WORDS or text.rstrip().endswith((":", "-", "–", "—")) \
+    if len(text.split()) < MIN_WORDS or text.rstrip().endswith((":", "-", "–", "—", "#")) \
             or _GLUED.search(text):
         return None
     if _announces(text):

@@ -189,6 +189,7 @@ def test_each_part_of_a_two_part_question_gets_its_best_unit_first():
     "The roles are Mentor, Sponsor. MentorSponsorTutorJob / Career CoachTherapist / Psychologist.",
     "The key in this step is to be honest with yourself–",
     "Below were my short answers for each of these questions -",
+    "My honest answer 9#",
 ])
 def test_glued_table_cells_and_cut_off_sentences_are_stubs(stub):
     assert readable(stub) is None
