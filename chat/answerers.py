@@ -163,10 +163,10 @@ def cover_parts(scored: list[Scored], parts: list[set[str]],
 
 
 def unsaid(scored: list[Scored], said: str) -> list[Scored]:
-    """The units not already quoted in ``said``, the previous answer: "why?"
+    """The units not already quoted in ``said``, the answers so far: "why?"
     after an answer wants more than the same quotes again, and a quote that
     fits every question (the second visitor trial got one in three answers)
-    is said once."""
+    is said once a conversation."""
     if not said:
         return scored
     shown = " ".join(said.lower().split())
@@ -352,19 +352,27 @@ class ExtractiveAnswerer:
         words = sum(prose_words(readable(c.sentence.text) or "") for c in chosen)
         places = {(s.passage, s.sentence.index): s for s in scored}
         lines, quotes, previous = [], {}, None
+        shown = [c.sentence for c in chosen]  # nothing is quoted twice in one answer
         for item in chosen:
             n = item.passage + 1
             passage = passages[item.passage]
-            before = _leans_back(item, places, MAX_WORDS - words)
+            before = _new(_leans_back(item, places, MAX_WORDS - words), shown)
             words += sum(prose_words(u.text) for u in before)
-            after = _goes_on(item, places, scored[0].score, MAX_WORDS - words)
+            after = _new(_goes_on(item, places, scored[0].score, MAX_WORDS - words), shown)
             words += sum(prose_words(u.text) for u in after)
+            shown += before + after
             units = before + [item.sentence] + after
             quote = " ".join(readable(u.text) or u.text for u in units)
             lines.append(f"{attribution(passage, passage.doc_id == previous)}: “{quote}” [{n}]")
             previous = passage.doc_id
             quotes.setdefault(n, []).extend(u.text for u in units)
         return Draft("\n".join(lines), quotes)
+
+
+def _new(units: list[Sentence], shown: list[Sentence]) -> list[Sentence]:
+    """``units`` unless one says what a shown unit says (a resource page quotes
+    the essay the next point quotes too)."""
+    return [] if any(_similar(u, x) for u in units for x in shown) else units
 
 
 def _goes_on(item: Scored, places: dict[tuple[int, int], Scored], best: float,
@@ -374,10 +382,10 @@ def _goes_on(item: Scored, places: dict[tuple[int, int], Scored], best: float,
     often the one that answers ("…the next step is to
     define the metrics to aim for." then "These include both ML metrics … and
     business metrics …"), and two sentences read as a thought, not a quote.
-    Lists and what the point already says are left alone."""
+    The next unit may be a list ("…come up with thoughtful questions." then
+    "You can ask: …?; …?"); a list point goes on with nothing."""
     after = places.get((item.passage, item.sentence.index + 1))
-    if after is None or after.score < SECOND_RATIO * best or ITEM_SEP in item.sentence.text \
-            or ITEM_SEP in after.sentence.text:
+    if after is None or after.score < SECOND_RATIO * best or ITEM_SEP in item.sentence.text:
         return []
     text = readable(after.sentence.text)
     if text is None or text.lower() in item.sentence.text.lower() \

@@ -80,7 +80,7 @@ class Query:
     own: str                       # its words, filler dropped, spelling corrected
     searches: list[str] = field(default_factory=list)  # retrieved with, fused
     context: str = ""              # the earlier turn a follow-up leans on ("" if none)
-    said: str = ""                 # the previous answer, not to be quoted again ("" if none)
+    said: str = ""                 # the answers so far, not to be quoted again ("" if none)
     parts: list[str] = field(default_factory=list)  # a two-part question's parts, else []
 
     @property
@@ -145,7 +145,8 @@ def understand(text: str, history: list[dict[str, str]], speller: Speller | None
     if context and not tokenize(own) and len(searches) > 1:
         searches = searches[1:]  # "what do i do about it?" alone finds nothing: lead with the turn
     return Query(text=text, own=own, searches=list(dict.fromkeys(searches)), context=context,
-                 said=answer, parts=question_parts(own))
+                 said=" ".join(t["content"] for t in history if t["role"] == "assistant"),
+                 parts=question_parts(own))
 
 
 def question_parts(text: str) -> list[str]:

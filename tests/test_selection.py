@@ -228,3 +228,15 @@ def test_a_point_opening_on_these_is_quoted_with_the_sentence_before_it():
     (_, quote, _), = points(ExtractiveAnswerer().compose(scored, [passage]).text)
     assert quote == ("Define the metrics to aim for. "
                      "These include both ML metrics and business metrics.")
+
+
+def test_a_point_does_not_go_on_with_what_another_point_quotes():
+    first = _passage_of("Most companies ask for a PhD.", "A degree is not required.")
+    second = Passage(chunk_id="c2", doc_id="e", title="U", heading="H",
+                     text="A degree is not required.",
+                     sentences=[Sentence(text="A degree is not required.", index=0,
+                                         vector=first.sentences[1].vector)])
+    scored = [Scored(0.8, 0, first.sentences[0]), Scored(0.7, 1, second.sentences[0]),
+              Scored(0.6, 0, first.sentences[1])]
+    quotes = [q for _, q, _ in points(ExtractiveAnswerer().compose(scored, [first, second]).text)]
+    assert sorted(quotes) == ["A degree is not required.", "Most companies ask for a PhD."]
