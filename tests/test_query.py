@@ -96,7 +96,9 @@ def test_one_question_is_not_split():
 def test_a_visitor_changing_the_subject_is_not_read_with_the_last_turn():
     for message in ("ok forget that. is it true you need a phd?",
                     "no I meant the excel function. anyway, is paying for a mentor worth it?",
-                    "last question, does it help to be good at math?"):
+                    "last question, does it help to be good at math?",
+                    "thank you!! last one: how do i write a good resume?"):
         query = understand(message, HISTORY, SPELLER)
         assert not query.follow_up and len(query.searches) == 1, message
     assert understand("ok and does it meet weekly?", HISTORY, SPELLER).follow_up
+    assert understand("and the last one, who is it for?", HISTORY, SPELLER).follow_up
