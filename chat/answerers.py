@@ -258,6 +258,14 @@ _ANNOUNCES = re.compile(
 # two joins of a lower-case letter to a capital inside one word. (Names have one:
 # "MentorCruise", "PyLadies"; a handle may have more: "@DrAnneCarpenter".)
 _GLUED = re.compile(r"(?<!@)\b[A-Za-z]*[a-z][A-Z][A-Za-z]*[a-z][A-Z]")
+# A sentence about the document rather than the topic ("I will talk more about
+# this in the next chapter.", "Above, I described three key steps…") leans on
+# text the answer does not show.
+_ABOUT_THE_TEXT = re.compile(
+    r"\bin (?:this|the next|the previous|the following|an earlier|a later) "
+    r"(?:chapter|section|post|article|essay)s?(?![\w-])(?!\s+of\b)|^above,|"
+    r"\b(?:described|mentioned|discussed) (?:above|below|earlier)\b|"
+    r"\bthe following question\b", re.I)
 ANNOUNCE_WORDS = 20     # an announcing sentence this short is all promise
 
 
@@ -279,7 +287,7 @@ def readable(text: str) -> str | None:
     if len(text.split()) < MIN_WORDS or text.rstrip().endswith((":", "-", "–", "—", "#")) \
             or _GLUED.search(text):
         return None
-    if _announces(text):
+    if _announces(text) or _ABOUT_THE_TEXT.search(text):
         return None
     return text
 
@@ -362,11 +370,22 @@ class ExtractiveAnswerer:
             words += sum(prose_words(u.text) for u in after)
             shown += before + after
             units = before + [item.sentence] + after
-            quote = " ".join(readable(u.text) or u.text for u in units)
+            quote = _joined([readable(u.text) or u.text for u in units])
             lines.append(f"{attribution(passage, passage.doc_id == previous)}: “{quote}” [{n}]")
             previous = passage.doc_id
             quotes.setdefault(n, []).extend(u.text for u in units)
         return Draft("\n".join(lines), quotes)
+
+
+def _joined(texts: list[str]) -> str:
+    """A point's sentences as one quote; one that ends without a stop (a list
+    item: "…(1.5 hour at most)") is followed by "; ", as list items are, so the
+    quote's pieces are still each the source's words (``quote_found``)."""
+    quote = texts[0]
+    for text in texts[1:]:
+        stopped = quote.rstrip().endswith((".", "!", "?", ":", ";", "…"))
+        quote += (" " if stopped else ITEM_SEP) + text
+    return quote
 
 
 def _new(units: list[Sentence], shown: list[Sentence]) -> list[Sentence]:

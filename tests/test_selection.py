@@ -190,6 +190,9 @@ def test_each_part_of_a_two_part_question_gets_its_best_unit_first():
     "The key in this step is to be honest with yourself–",
     "Below were my short answers for each of these questions -",
     "My honest answer 9#",
+    "I will talk more about this in the next chapter.",
+    "Above, I described three key steps to building a career in AI, and all of them matter.",
+    "I am sure you can answer the following question with quick calculations.",
 ])
 def test_glued_table_cells_and_cut_off_sentences_are_stubs(stub):
     assert readable(stub) is None
@@ -240,3 +243,15 @@ def test_a_point_does_not_go_on_with_what_another_point_quotes():
               Scored(0.6, 0, first.sentences[1])]
     quotes = [q for _, q, _ in points(ExtractiveAnswerer().compose(scored, [first, second]).text)]
     assert sorted(quotes) == ["A degree is not required.", "Most companies ask for a PhD."]
+
+
+def test_a_point_that_goes_on_after_a_list_item_keeps_its_pieces_the_sources():
+    passage = _passage_of("Coordinate and run the next session (1.5 hour at most)",
+                          "Make sure meeting notes are taken.")
+    passage.text = "- Coordinate and run the next session (1.5 hour at most)\n" \
+                   "- Make sure meeting notes are taken."
+    scored = [Scored(0.8, 0, passage.sentences[0]), Scored(0.6, 0, passage.sentences[1])]
+    (_, quote, _), = points(ExtractiveAnswerer().compose(scored, [passage]).text)
+    assert quote == ("Coordinate and run the next session (1.5 hour at most); "
+                     "Make sure meeting notes are taken.")
+    assert quote_found(quote, passage.text)
