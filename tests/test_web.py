@@ -152,7 +152,10 @@ def test_every_source_card_scrolls_into_view_with_the_wheel(open_page):
         for _ in range(80):
             if uncovered(page, card):
                 break
-            page.mouse.wheel(0, 120)
+            # towards the card: Gradio ignores the scrollTop reset above and may
+            # have scrolled the chat to its end when the cards opened
+            above = card.evaluate("e => e.getBoundingClientRect().top < 0")
+            page.mouse.wheel(0, -120 if above else 120)
             settle(page, card)
         assert uncovered(page, card), f"source card {i + 1} cannot be scrolled to: {where(card)}"
     for _ in range(60):                              # and the page never scrolls into a dead end
