@@ -57,11 +57,15 @@ def in_viewport(page, selector: str) -> bool:
                && r.height > 0 }""", selector)
 
 
+# Where a visitor would look at an element: its centre, or 40 px down a tall one.
+_PROBE = """const r = e.getBoundingClientRect();
+        const x = r.left + r.width / 2, y = r.top + Math.min(r.height / 2, 40);"""
+
+
 def where(element) -> str:
     """Where an element is and what covers it, for a failing assertion's message."""
-    return element.evaluate("""e => { const r = e.getBoundingClientRect();
-        const hit = document.elementFromPoint(r.left + r.width / 2,
-                                              r.top + Math.min(r.height / 2, 40));
+    return element.evaluate("""e => { """ + _PROBE + """
+        const hit = document.elementFromPoint(x, y);
         const box = document.querySelector('#chat .bubble-wrap');
         return JSON.stringify({top: r.top, bottom: r.bottom, innerHeight, scrollY,
           chat: box && [box.scrollTop, box.scrollHeight, box.clientHeight],
@@ -70,8 +74,7 @@ def where(element) -> str:
 
 def uncovered(page, element) -> bool:
     """Is the element's centre on screen and the element itself what is there?"""
-    return element.evaluate("""e => { const r = e.getBoundingClientRect();
-        const x = r.left + r.width / 2, y = r.top + Math.min(r.height / 2, 40);
+    return element.evaluate("""e => { """ + _PROBE + """
         if (y < 0 || y > innerHeight || x < 0 || x > innerWidth) return false;
         const hit = document.elementFromPoint(x, y); return !!hit && e.contains(hit) }""")
 
