@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Protocol
 
 import numpy as np
@@ -152,12 +153,13 @@ def cover_parts(scored: list[Scored], parts: list[set[str]],
         return scored
     pool, top = scored[:PART_POOL], scored[0].score
     lifted: list[Scored] = []
+    ids: set[int] = set()
     for terms in parts:
         weights = {t: idf(t) for t in terms}
         best = max(pool, key=lambda s: s.score / top + _overlap(weights, _terms(s.sentence)))
-        if all(best is not x for x in lifted):
+        if id(best) not in ids:
             lifted.append(best)
-    ids = {id(x) for x in lifted}
+            ids.add(id(best))
     return [Scored(top, x.passage, x.sentence) for x in lifted] + \
         [s for s in scored if id(s) not in ids]
 
@@ -269,6 +271,12 @@ _ABOUT_THE_TEXT = re.compile(
 ANNOUNCE_WORDS = 20     # an announcing sentence this short is all promise
 
 
+# Units are few (a corpus's sentences) and scored again for every question:
+# ``readable`` and ``_announces`` run many patterns, so each text is judged once.
+_JUDGED = 8192
+
+
+@lru_cache(maxsize=_JUDGED)
 def readable(text: str) -> str | None:
     """The unit as the answer shows it, or None for a stub.
 
@@ -292,6 +300,7 @@ def readable(text: str) -> str | None:
     return text
 
 
+@lru_cache(maxsize=_JUDGED)
 def _announces(text: str) -> bool:
     """Is this a short sentence that only announces what follows it?"""
     return bool(_ANNOUNCES.search(text)) and ITEM_SEP not in text \

@@ -39,7 +39,7 @@ _NEW_TOPIC = re.compile(
     r"\b(?:forget (?:that|it|about (?:it|that))|never ?mind|nvm|any ?ways?|on another note|"
     r"(?:a |one )?(?:different|new|another|unrelated|last|final|separate) (?:question|topic|thing)|"
     r"(?:change|changing) (?:the )?(?:topic|subject)|"
-    r"(?:no|sorry),? i meant|unrelated)\b|(?<!the )\b(?:last|one more) one\s*[:,]", re.I)
+    r"(?:no|sorry),? i meant)\b|(?<!the )\b(?:last|one more) one\s*[:,]", re.I)
 # A short question naming something "the" conversation just mentioned ("what
 # are the steps?" after an answer about Ng's steps) leans on it; this many
 # words of its own at most.
