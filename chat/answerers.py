@@ -379,22 +379,37 @@ class ExtractiveAnswerer:
             words += sum(prose_words(u.text) for u in after)
             shown += before + after
             units = before + [item.sentence] + after
-            quote = _joined([readable(u.text) or u.text for u in units])
+            quote = _joined([readable(u.text) or u.text for u in units], passage.text)
             lines.append(f"{attribution(passage, passage.doc_id == previous)}: “{quote}” [{n}]")
             previous = passage.doc_id
             quotes.setdefault(n, []).extend(u.text for u in units)
         return Draft("\n".join(lines), quotes)
 
 
-def _joined(texts: list[str]) -> str:
-    """A point's sentences as one quote; one that ends without a stop (a list
-    item: "…(1.5 hour at most)") is followed by "; ", as list items are, so the
-    quote's pieces are still each the source's words (``quote_found``)."""
+def _joined(texts: list[str], source: str = "") -> str:
+    """A point's sentences as one quote, each piece still the source's words
+    (``quote_found``). After a stop (a closing bracket or quote aside) a space;
+    after a list item of ``source`` without one ("…(1.5 hour at most)") "; ", as
+    list items are joined; after anything else without one (a tweet's date line)
+    " … ", so "…2018 We need…" does not read as one sentence."""
     quote = texts[0]
-    for text in texts[1:]:
-        stopped = quote.rstrip().endswith((".", "!", "?", ":", ";", "…"))
-        quote += (" " if stopped else ITEM_SEP) + text
+    for previous, text in zip(texts, texts[1:], strict=False):
+        if quote.rstrip().rstrip(_CLOSERS).endswith((".", "!", "?", ":", ";", "…")):
+            quote += " " + text
+        elif _is_item(previous, source):
+            quote += ITEM_SEP + text
+        else:
+            quote += " … " + text
     return quote
+
+
+_CLOSERS = ")]\"'”’*_"
+
+
+def _is_item(text: str, source: str) -> bool:
+    """Is ``text`` a list item's line in ``source`` ("- …", "* …", "1. …")?"""
+    head = re.escape(" ".join(text.split()[:6]))
+    return bool(re.search(r"(?m)^\s*(?:[-*+]|\d+[.)])\s+" + head, source))
 
 
 def _new(units: list[Sentence], shown: list[Sentence]) -> list[Sentence]:

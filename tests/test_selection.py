@@ -255,3 +255,19 @@ def test_a_point_that_goes_on_after_a_list_item_keeps_its_pieces_the_sources():
     assert quote == ("Coordinate and run the next session (1.5 hour at most); "
                      "Make sure meeting notes are taken.")
     assert quote_found(quote, passage.text)
+
+
+@pytest.mark.parametrize(("first", "second", "joined"), [
+    # a tweet's date line has no stop: the seam shows, it is not "2018; We need…"
+    ("Kim Crawley (@kimcrawley) July 29, 2018", "We need to move away from free mentoring.",
+     "Kim Crawley (@kimcrawley) July 29, 2018 … We need to move away from free mentoring."),
+    # a stop inside a closing bracket is a stop: not "…answer!); I remember…"
+    ("(Many others cannot resist calculating the answer!)", "I remember this one well.",
+     "(Many others cannot resist calculating the answer!) I remember this one well."),
+])
+def test_a_point_of_two_sentences_reads_as_two_sentences(first, second, joined):
+    passage = _passage_of(first, second)
+    scored = [Scored(0.8, 0, passage.sentences[0]), Scored(0.6, 0, passage.sentences[1])]
+    (_, quote, _), = points(ExtractiveAnswerer().compose(scored, [passage]).text)
+    assert quote == joined
+    assert quote_found(quote, passage.text)
