@@ -171,9 +171,24 @@ def unsaid(scored: list[Scored], said: str) -> list[Scored]:
     is said once a conversation."""
     if not said:
         return scored
-    shown = " ".join(said.lower().split())
-    return [s for s in scored
-            if (readable(s.sentence.text) or s.sentence.text).lower() not in shown]
+    shown = _plain(said)
+    return [s for s in scored if not _quoted_in(s, shown)]
+
+
+def said_again(scored: list[Scored], said: str) -> list[Scored]:
+    """Only the units ``said`` quoted, for "sum up what you told me" (their
+    order of score for the questions asked); all of them if none is found."""
+    shown = _plain(said)
+    again = [s for s in scored if _quoted_in(s, shown)]
+    return again or scored
+
+
+def _plain(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def _quoted_in(unit: Scored, shown: str) -> bool:
+    return (readable(unit.sentence.text) or unit.sentence.text).lower() in shown
 
 
 def _terms(sentence: Sentence) -> frozenset[str]:

@@ -21,6 +21,7 @@ from chat.answerers import (
     GenerativeAnswerer,
     LLMError,
     cover_parts,
+    said_again,
     score_sentences,
     unsaid,
 )
@@ -223,8 +224,8 @@ class Chain:
                           error=str(exc), backend=self.answerer.name)
         aim = _mean_direction(vectors)
         focus = frozenset(tokenize(query.own)) if query.follow_up else frozenset()
-        scored = unsaid(score_sentences(" ".join(query.searches), aim, passages,
-                                        snapshot.idf, focus), query.said)
+        scored = score_sentences(" ".join(query.searches), aim, passages, snapshot.idf, focus)
+        scored = (said_again if query.recap else unsaid)(scored, query.said)
         scored = cover_parts(scored, [set(tokenize(p)) for p in query.parts], snapshot.idf)
         domain = max(self.refusal.domain(v) for v in vectors)
         generic = self.refusal.generic(vectors[0])

@@ -74,6 +74,12 @@ _PART_BREAK = re.compile(
     r"was|were|do|does|did|can|could|should|will|would)\b)", re.I)
 MAX_PARTS = 3
 _QUOTED = re.compile(r"“([^”]*)”")
+# "sum up what you told me", "tl;dr?", "recap in 3 bullet points": a request about
+# the conversation, not a question for the corpus.
+_RECAP = re.compile(
+    r"\b(?:sum(?:med)? (?:\w+ ){0,3}up|summ?ar(?:y|ise|ize)|recap|tl;? ?dr|"
+    r"(?:main|key) (?:points|takeaways)|bullet ?points?)\b", re.I)
+RECAP_WORDS = 8   # own topic words at most: "summarise the essay on mentoring" asks the corpus
 _SENTENCE_END = re.compile(r"(?<=[.?!])\s+")
 
 
@@ -87,6 +93,7 @@ class Query:
     context: str = ""              # the earlier turn a follow-up leans on ("" if none)
     said: str = ""                 # the answers so far, not to be quoted again ("" if none)
     parts: list[str] = field(default_factory=list)  # a two-part question's parts, else []
+    recap: bool = False            # asks to sum up the answers so far (``said``)
 
     @property
     def follow_up(self) -> bool:
@@ -132,6 +139,9 @@ def understand(text: str, history: list[dict[str, str]], speller: Speller | None
     """The ``Query`` for a guarded question; ``rewrite`` is an LLM's standalone
     version of a follow-up, used as one more search when given."""
     own = _own_words(text, speller)
+    said = " ".join(t["content"] for t in history if t["role"] == "assistant")
+    if _asks_recap(own, said):
+        return _recap(text, history, speller, said)
     searches = [own]
     if len(own.split()) > LONG_MESSAGE:
         focus = question_sentences(own)
@@ -150,8 +160,26 @@ def understand(text: str, history: list[dict[str, str]], speller: Speller | None
     if context and not tokenize(own) and len(searches) > 1:
         searches = searches[1:]  # "what do i do about it?" alone finds nothing: lead with the turn
     return Query(text=text, own=own, searches=list(dict.fromkeys(searches)), context=context,
-                 said=" ".join(t["content"] for t in history if t["role"] == "assistant"),
-                 parts=question_parts(own))
+                 said=said, parts=question_parts(own))
+
+
+def _asks_recap(own: str, said: str) -> bool:
+    """A request to sum up answers that quoted something, naming little of its own."""
+    return bool(_RECAP.search(own) and _QUOTED.search(said)
+                and len(set(tokenize(own))) <= RECAP_WORDS)
+
+
+def _recap(text: str, history: list[dict[str, str]], speller: Speller | None,
+           said: str) -> Query:
+    """The answers so far, searched by what they quoted; judged as the questions
+    they answered (the refusal reads ``own``), so the recap is not refused for
+    naming no career topic itself."""
+    asked = " ".join(t["content"] for t in history if t["role"] == "user"
+                     and not _asks_recap(t["content"], said))
+    quoted = " ".join(_QUOTED.findall(said))
+    own = _own_words(asked, speller) or text
+    return Query(text=text, own=own, searches=[own, strip_markers(quoted)], said=said,
+                 recap=True)
 
 
 def question_parts(text: str) -> list[str]:

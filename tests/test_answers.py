@@ -260,3 +260,20 @@ def test_a_question_naming_a_covered_title_is_answered_from_it(chain, question, 
     answer = chain.ask(question)
     assert not answer.refused, answer.answer
     assert answer.citations[0].title.startswith(title)
+
+
+def test_sum_up_what_you_told_me_repeats_the_answers_so_far(hash_chain):
+    """"sum up what you told me" names no career topic: it was refused as
+    off-corpus (visitor trials 3 and 4). It asks for the quotes already given."""
+    history: list[dict] = []
+    for question in ("How do I find a mentor?", "How often does the ML mentorship group meet?"):
+        answer = hash_chain.ask(question, history)
+        assert not answer.refused
+        history += [{"role": "user", "content": question},
+                    {"role": "assistant", "content": answer.answer}]
+    told = " ".join(q for turn in history[1::2] for _, q, _ in points(turn["content"]))
+    recap = hash_chain.ask("can you sum up what you told me in 3 bullet points?", history)
+    assert not recap.refused and recap.citations
+    quotes = [q for _, q, _ in points(recap.answer)]
+    assert quotes and all(q.split(". ")[0] in told for q in quotes), quotes
+    assert "mentor" in recap.query.lower()

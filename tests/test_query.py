@@ -119,3 +119,16 @@ def test_a_visitor_changing_the_subject_is_not_read_with_the_last_turn():
         assert not query.follow_up and len(query.searches) == 1, message
     assert understand("ok and does it meet weekly?", HISTORY, SPELLER).follow_up
     assert understand("and the last one, who is it for?", HISTORY, SPELLER).follow_up
+
+
+def test_a_request_to_sum_up_is_read_as_the_questions_answered():
+    quoted = [HISTORY[0], {"role": "assistant", "content": "*ML program* — Streams: "
+                           "“Stream 1 (Starting out in ML), Stream 3 (Advanced)” [1]"}]
+    recap = understand("tl;dr pls", quoted, SPELLER)
+    assert recap.recap and "three streams" in recap.own
+    assert any("Stream 3 (Advanced)" in s for s in recap.searches)
+    assert not understand("summarise the essay on finding a mentor as a new data scientist "
+                          "in a small company with no senior colleagues",
+                          quoted, SPELLER).recap
+    assert not understand("sum up the mentoring program", [], SPELLER).recap
+    assert not understand("tl;dr pls", HISTORY, SPELLER).recap, "nothing was quoted"
