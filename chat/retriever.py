@@ -62,13 +62,15 @@ class IndexSnapshot:
         """Inverse document frequency; a term the corpus never uses scores highest."""
         return math.log((len(self.ids) + 1) / (self.df.get(term, 0) + 0.5))
 
-    def topics(self, limit: int = 5) -> list[str]:
-        """What the corpus covers, for refusals: essays and resources both, each
-        kind longest first. Essays alone hid the resources (courses, programmes,
-        sites) from a visitor told what else to ask about."""
+    def topics(self, limit: int = 7) -> list[str]:
+        """What the corpus covers, for refusals: every essay (up to ``limit`` - 1),
+        longest first, then resources. Essays alone hid the resources (courses,
+        programmes, sites) from a visitor told what else to ask about; three
+        essays of five left out one that a refusal then named as the closest
+        ("Seeking mentors…", visitor trial 4)."""
         essays = [t for t, k, _ in self.titles if k == "essay"]
         others = [t for t, k, _ in self.titles if k != "essay"]
-        take = min(len(essays), max(limit - len(others), (limit + 1) // 2))
+        take = min(len(essays), max(limit - len(others), limit - 1))
         return (essays[:take] + others)[:limit]
 
 

@@ -277,3 +277,13 @@ def test_sum_up_what_you_told_me_repeats_the_answers_so_far(hash_chain):
     quotes = [q for _, q, _ in points(recap.answer)]
     assert quotes and all(q.split(". ")[0] in told for q in quotes), quotes
     assert "mentor" in recap.query.lower()
+
+
+def test_a_refusal_names_every_essay_and_some_resources(hash_chain):
+    """Three essays of five were named; a refusal then pointed to the fourth as
+    the closest without naming it as covered (visitor trial 4)."""
+    titles = hash_chain.retriever.snapshot().titles
+    essays = {t for t, kind, _ in titles if kind == "essay"}
+    named = hash_chain.topics()
+    assert len(essays) >= 5 and essays <= set(named)
+    assert set(named) - essays, "resources are named too"
