@@ -30,10 +30,13 @@ def answer_hit(answer: str, supports: Sequence[str]) -> bool:
     """Does the answer text itself hold a support string (markers and spacing aside)?
 
     Stricter than a right citation: the passage may be cited for a sentence
-    that is not the one that answers.
+    that is not the one that answers. The support's closing stop is not
+    required: a list item quoted in a list ends in ";" ("Identify the business
+    problem (not the AI problem); Brainstorm…"), not in its line's ".".
     """
     text = " ".join(strip_markers(answer).lower().split())
-    return any(" ".join(s.lower().split()) in text for s in supports if s.strip())
+    wanted = (" ".join(s.lower().split()).rstrip(".;:!") for s in supports)
+    return any(w in text for w in wanted if w)
 
 
 def first_hit(relevant: Sequence[bool]) -> int | None:

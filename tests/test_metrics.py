@@ -52,3 +52,11 @@ def test_rates_and_percentiles():
     assert m.percentile([5, 1, 3, 2, 4], 0.5) == 3
     assert m.percentile([1, 2, 3, 4, 100], 0.95) == 100
     assert m.percentile([], 0.5) == 0.0
+
+
+def test_answer_hit_finds_a_support_quoted_as_a_list_item():
+    answer = ("*Ng* — CHAPTER 4: “Here are five steps: Identify the business problem "
+              "(not the AI problem); Brainstorm AI solutions.” [1]")
+    assert m.answer_hit(answer, ["Identify the business problem (not the AI problem)."])
+    assert not m.answer_hit(answer, ["Evaluate the feasibility of potential solutions."])
+    assert not m.answer_hit("Nothing here [1]", ["", "   "])
