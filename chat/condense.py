@@ -23,13 +23,7 @@ def looks_like_follow_up(question: str) -> bool:
     if _FOLLOW_UP_START.match(question):
         return True
     content = [w for w in _CONTENT.findall(question) if not _PRONOUN.fullmatch(w)]
-    return len(words) <= 8 and refers_back(question, _PRONOUN) and len(content) <= 3
-
-
-def refers_back(text: str, words: re.Pattern[str] = _PRONOUN) -> bool:
-    """Does ``text`` hold one of ``words`` pointing at the conversation? "IT" (the
-    trade: "Which IT courses?") is not "it"."""
-    return any(m.group(0) != "IT" for m in words.finditer(text))
+    return len(words) <= 8 and bool(_PRONOUN.search(question)) and len(content) <= 3
 
 
 def normalise_history(history: object, turns: int = 6, chars: int = 2000

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from chat.condense import looks_like_follow_up, refers_back
+from chat.condense import looks_like_follow_up
 from chat.spelling import Speller
 from core.text import strip_markers, tokenize
 
@@ -44,11 +44,6 @@ _NEW_TOPIC = re.compile(
 # are the steps?" after an answer about Ng's steps) leans on it; this many
 # words of its own at most.
 FEW_WORDS = 3
-# A message naming more topic words than this stands on its own, pronouns or
-# not ("What is an informational interview and why is it useful in AI?"): on dev,
-# no answerable follow-up has more than 7, and 161 of 247 standalone questions
-# asked after another topic were read with it (`evals/README.md`, topic switches).
-OWN_TOPIC_WORDS = 8
 _DEFINITE = re.compile(r"\bthe\s+([a-z][a-z'-]*)", re.I)
 
 # Words that carry tone, not topic. Dropped from what is searched; they would
@@ -198,9 +193,7 @@ def leans_on_history(own: str, previous: str, typed: str = "") -> bool:
     that", "anyway", "new question")."""
     if not previous.strip() or _NEW_TOPIC.search(typed or own):
         return False
-    if len(set(tokenize(own))) > OWN_TOPIC_WORDS:
-        return False
-    if looks_like_follow_up(own) or refers_back(own, _REFERS_BACK) or not tokenize(own):
+    if looks_like_follow_up(own) or _REFERS_BACK.search(own) or not tokenize(own):
         return True
     named = set(tokenize(" ".join(_DEFINITE.findall(own))))
     return bool(named & set(tokenize(previous))) and len(set(tokenize(own))) <= FEW_WORDS

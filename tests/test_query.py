@@ -57,23 +57,6 @@ def test_a_short_question_about_what_the_answer_named_is_a_follow_up():
     assert not understand("what are the fees?", HISTORY, SPELLER).follow_up
 
 
-def test_a_question_with_a_topic_of_its_own_is_not_read_with_the_last_turn():
-    """Pronouns are everywhere ("is it useful", "there are"); a question naming
-    enough of its own topic words needs no earlier turn to be understood, and
-    read with one it was answered about the earlier topic (second visitor trial)."""
-    for question in ("I have worked in hospital pharmacy for fifteen years; is it realistic "
-                     "to move into machine learning?",
-                     "Which courses helped the IT manager learn deep learning and big data "
-                     "while working full time?"):
-        assert not understand(question, HISTORY, SPELLER).follow_up, question
-    assert understand("how long did it take him to switch careers?", HISTORY, SPELLER).follow_up
-
-
-def test_it_the_trade_is_not_it_the_pronoun():
-    assert not understand("any good IT courses?", HISTORY, SPELLER).follow_up
-    assert understand("any good courses for it?", HISTORY, SPELLER).follow_up
-
-
 def test_which_alone_does_not_borrow_the_previous_topic():
     query = understand("Which websites help you find a mentor?", HISTORY, SPELLER)
     assert not query.follow_up and len(query.searches) == 1
