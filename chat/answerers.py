@@ -301,12 +301,13 @@ def readable(text: str) -> str | None:
     numbered label written as a line: "My honest answer 9#"), a short one
     announcing what follows ("here is some advice") without it, or a flattened
     table's glued cells. A leading connective ("However, …", "Also, …") is
-    dropped; what is left starts with a capital.
+    dropped and the cut shown ("…what is required is the skills."): the
+    quote stays the author's words, not an edit of them.
     """
     text = _clean_sentence(text)
     stripped = _CONNECTIVE.sub("", text)
     if stripped != text and stripped:
-        text = stripped[0].upper() + stripped[1:]
+        text = "…" + stripped
     if len(text.split()) < MIN_WORDS or text.rstrip().endswith((":", "-", "–", "—", "#")) \
             or _GLUED.search(text):
         return None

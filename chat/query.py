@@ -74,7 +74,14 @@ _QUOTED = re.compile(r"“([^”]*)”")
 _RECAP = re.compile(
     r"\b(?:sum(?:med)? (?:\w+ ){0,3}up|summ?ar(?:y|ise|ize)|recap|tl;? ?dr|"
     r"(?:main|key) (?:points|takeaways)|bullet ?points?)\b", re.I)
-RECAP_WORDS = 8   # own topic words at most: "summarise the essay on mentoring" asks the corpus
+# Words of a recap request that name no topic: "main points on impostor syndrome"
+# leaves "impostor syndrome" and asks the corpus.
+_ABOUT_THE_CHAT = frozenset(tokenize(
+    "sum summed up summary summarise summarize recap tldr tl dr main key points point "
+    "takeaways bullet bullets what you told me said so far all everything the above "
+    "this that conversation chat answer answers please pls can could would give list "
+    "it them in a few short shortly three 3 two 2 five 5 four 4 quick quickly again "
+    "brief briefly words one sentence"))
 _SENTENCE_END = re.compile(r"(?<=[.?!])\s+")
 
 
@@ -159,9 +166,9 @@ def understand(text: str, history: list[dict[str, str]], speller: Speller | None
 
 
 def _asks_recap(own: str, said: str) -> bool:
-    """A request to sum up answers that quoted something, naming little of its own."""
+    """A request to sum up answers that quoted something, naming no topic of its own."""
     return bool(_RECAP.search(own) and _QUOTED.search(said)
-                and len(set(tokenize(own))) <= RECAP_WORDS)
+                and not set(tokenize(own)) - _ABOUT_THE_CHAT)
 
 
 def _recap(text: str, history: list[dict[str, str]], speller: Speller | None,

@@ -69,7 +69,8 @@ class IndexSnapshot:
         essays of five left out one that a refusal then named as the closest
         ("Seeking mentors…", visitor trial 4)."""
         essays = [t for t, k, _ in self.titles if k == "essay"]
-        others = [t for t, k, _ in self.titles if k != "essay"]
+        others = [t for t, k, _ in self.titles if k != "essay"
+                  and not any(e.lower() in t.lower() for e in essays)]  # its essay's page
         take = min(len(essays), max(limit - len(others), limit - 1))
         return (essays[:take] + others)[:limit]
 

@@ -287,3 +287,5 @@ def test_a_refusal_names_every_essay_and_some_resources(hash_chain):
     named = hash_chain.topics()
     assert len(essays) >= 5 and essays <= set(named)
     assert set(named) - essays, "resources are named too"
+    assert not [(a, b) for a in named for b in named if a != b and a.lower() in b.lower()], \
+        "an essay's own resource page is not named as well"

@@ -114,4 +114,7 @@ def test_a_request_to_sum_up_is_read_as_the_questions_answered():
                           "in a small company with no senior colleagues",
                           quoted, SPELLER).recap
     assert not understand("sum up the mentoring program", [], SPELLER).recap
+    assert not understand("main points on impostor syndrome?", quoted, SPELLER).recap
+    assert understand("can you sum up what you told me in 3 bullet points?", quoted,
+                      SPELLER).recap
     assert not understand("tl;dr pls", HISTORY, SPELLER).recap, "nothing was quoted"

@@ -88,7 +88,9 @@ def test_stubs_are_never_points():
 
 def test_a_quote_does_not_open_on_a_dangling_connective():
     assert readable("However, a degree is not required for the job.") == \
-        "A degree is not required for the job."
+        "…a degree is not required for the job."
+    assert quote_found("…a degree is not required for the job.",
+                       "However, a degree is not required for the job.")
     assert readable("But also fine.") is None
 
 
