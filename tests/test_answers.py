@@ -74,7 +74,7 @@ def test_every_refusal_says_what_the_corpus_covers(answers):
     for answer in answers.values():
         if answer.refused:
             assert not answer.citations
-            assert 3 <= len(answer.topics) <= 5
+            assert 3 <= len(answer.topics) <= 7  # every essay, then resources
             assert all(topic in answer.answer for topic in answer.topics)
 
 
