@@ -9,7 +9,10 @@ question in the refusal check. The fix is deliberately narrow:
   is never changed either: "wear" is not a typo of "year", and a question
   about clothes must stay one;
 - anything else of four letters or more becomes the closest corpus word within
-  one edit (two for words of seven letters or more), the most frequent on a tie.
+  one edit (two for words of seven letters or more). On a tie the commonest
+  slips come first: a letter typed twice ("writte" is "write", not
+  "written"), then letters left out ("wich" is "which", not the more
+  frequent "with"); else the most frequent word.
 
 Short tokens ("ml", "ai", "cv", "lol") are left alone: too many corpus words
 are one edit away from them.
@@ -66,8 +69,24 @@ class Speller:
             return word
         distance = 2 if len(lower) >= LONG_WORD else 1
         found = self._symspell.lookup(lower, Verbosity.CLOSEST, max_edit_distance=distance)
-        return found[0].term if found else word
+        if not found:
+            return word
+        doubled = [s.term for s in found if _typed_twice(lower, s.term)]  # "writte"
+        omitted = [s.term for s in found if _left_out_of(lower, s.term)]  # "wich"
+        return (doubled or omitted or [found[0].term])[0]
 
     def correct(self, text: str) -> str:
         """``text`` with every misspelt word replaced; everything else as typed."""
         return _WORD.sub(lambda m: self.word(m.group(0)), text)
+
+
+def _left_out_of(typed: str, word: str) -> bool:
+    """Is ``typed`` ``word`` with some letters left out, the rest in order?"""
+    letters = iter(word)
+    return all(ch in letters for ch in typed)
+
+
+def _typed_twice(typed: str, word: str) -> bool:
+    """Is ``typed`` ``word`` with one letter doubled?"""
+    return any(typed[i] == typed[i - 1] and typed[:i] + typed[i + 1:] == word
+               for i in range(1, len(typed)))
