@@ -118,7 +118,10 @@ def _one_session(url: str, questions: list[str]) -> tuple[float, str | None]:
 
     start = time.perf_counter()
     try:
-        client = Client(url, verbose=False)
+        # httpx's default 5 s read timeout is the client's, not a visitor's: with
+        # 50 clients connecting at once on 2 busy cores, fetching the page's
+        # config took longer in one full run (15 ReadTimeouts, 0 server errors).
+        client = Client(url, verbose=False, httpx_kwargs={"timeout": 60})
         history: list[dict] = []
         for q in questions:
             answer = client.predict(q, history, api_name="/ask")
