@@ -131,9 +131,13 @@ def _previous(history: list[dict[str, str]], role: str) -> str:
 def _answer_words(answer: str) -> str:
     """The first words of what an answer said: its quotes when it quotes (the
     "*Title* — section:" before each names where, not what)."""
+    return " ".join(_said_words(answer).split()[:ANSWER_WORDS])
+
+
+def _said_words(answer: str) -> str:
+    """An answer's quotes without their markers, or the answer if it quotes nothing."""
     quoted = _QUOTED.findall(answer)
-    words = strip_markers(" ".join(quoted) if quoted else answer).split()
-    return " ".join(words[:ANSWER_WORDS])
+    return strip_markers(" ".join(quoted) if quoted else answer)
 
 
 def understand(text: str, history: list[dict[str, str]], speller: Speller | None,
@@ -178,10 +182,8 @@ def _recap(text: str, history: list[dict[str, str]], speller: Speller | None,
     naming no career topic itself."""
     asked = " ".join(t["content"] for t in history if t["role"] == "user"
                      and not _asks_recap(t["content"], said))
-    quoted = " ".join(_QUOTED.findall(said))
     own = _own_words(asked, speller) or text
-    return Query(text=text, own=own, searches=[own, strip_markers(quoted)], said=said,
-                 recap=True)
+    return Query(text=text, own=own, searches=[own, _said_words(said)], said=said, recap=True)
 
 
 def question_parts(text: str) -> list[str]:

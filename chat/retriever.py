@@ -71,8 +71,7 @@ class IndexSnapshot:
         essays = [t for t, k, _ in self.titles if k == "essay"]
         others = [t for t, k, _ in self.titles if k != "essay"
                   and not any(e.lower() in t.lower() for e in essays)]  # its essay's page
-        take = min(len(essays), max(limit - len(others), limit - 1))
-        return (essays[:take] + others)[:limit]
+        return (essays[:limit - 1 if others else limit] + others)[:limit]
 
 
 def _store_errors(fn):

@@ -15,7 +15,7 @@ from __future__ import annotations
 import random
 import sys
 
-from evals.suite import load_items, score_item
+from evals.suite import aggregate, load_items, score_item
 
 SEED = 7
 
@@ -37,10 +37,9 @@ def switched(items: list[dict], answer) -> list[dict]:
 
 
 def _figures(rows) -> str:
-    answerable = [r for r in rows if r.answerable]
-    cited = sum(r.citation_recall > 0 for r in answerable) / len(answerable)
-    hit = sum(r.answer_hit for r in answerable) / len(answerable)
-    return f"n {len(answerable)}, right passage cited {cited:.3f}, answer_hit {hit:.3f}"
+    m = aggregate(rows)
+    return (f"n {len(rows)}, right passage cited {m['right_passage_cited']:.3f}, "
+            f"answer_hit {m['answer_hit']:.3f}")
 
 
 def main(split: str = "dev") -> None:
