@@ -282,7 +282,7 @@ def _passage(cid: str, record: dict, score: float, dense: float | None,
         title=str(record.get("title", "")), heading=str(record.get("heading", "")),
         url=str(record.get("url", "")), source=str(record.get("source", "")),
         position=int(record.get("position", 0)), score=score, dense=dense,
-        rank=rank, neighbour=neighbour,
+        rank=rank, neighbour=neighbour, kind=str(record.get("kind", "") or "essay"),
     )
 
 

@@ -41,6 +41,7 @@ class Passage:
     sentences: list[Sentence] = field(default_factory=list)
     rank: int = 0             # 0-based retrieval rank; a neighbour shares its source's
     neighbour: bool = False   # added because it sits next to a retrieved passage
+    kind: str = "essay"       # its document's kind: "essay", "resource"…
 
 
 @dataclass

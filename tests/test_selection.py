@@ -273,3 +273,24 @@ def test_a_point_of_two_sentences_reads_as_two_sentences(first, second, joined):
     (_, quote, _), = points(ExtractiveAnswerer().compose(scored, [passage]).text)
     assert quote == joined
     assert quote_found(quote, passage.text)
+
+
+def _page(kind: str, rank: int, text: str) -> Passage:
+    vector = np.ones(8) / np.sqrt(8)
+    return Passage(chunk_id=f"{kind}{rank}", doc_id=f"{kind}s/x", text=text, kind=kind,
+                   rank=rank, sentences=[Sentence(text=text, index=0, vector=vector)])
+
+
+def test_a_resource_page_is_quoted_only_when_it_is_the_best_match():
+    """A resource page sums up the essays and fits many questions loosely:
+    quoted when the question is about it (the best-retrieved passage), not
+    as a fourth point for a question about something else."""
+    vector = np.ones(8) / np.sqrt(8)
+    essay = "Choose a boss over the company when you pick a job."
+    page = "Use it to find a mentor outside your own network."
+    behind = score_sentences("which job offer", vector,
+                             [_page("essay", 0, essay), _page("resource", 1, page)])
+    assert [s.sentence.text for s in behind] == [essay]
+    ahead = score_sentences("which job offer", vector,
+                            [_page("resource", 0, page), _page("essay", 1, essay)])
+    assert {s.sentence.text for s in ahead} == {essay, page}
