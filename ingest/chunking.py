@@ -303,7 +303,7 @@ def split_sentences(text: str, min_words: int = 3, after: str = "") -> list[tupl
             continue
         if not line.item and nxt is not None and nxt.item:
             out.extend((s, False) for s in sentences)
-            out.extend((u, False) for u in _bare_list(lines, i + 1))
+            out.extend((u, False) for u in _bare_list(lines, i + 1, after))
             i += 1
             continue
         faq = line.item and line.text.endswith("?")
@@ -312,13 +312,16 @@ def split_sentences(text: str, min_words: int = 3, after: str = "") -> list[tupl
     return out
 
 
-def _bare_list(lines: list[_Line], start: int) -> list[str]:
+def _bare_list(lines: list[_Line], start: int, after: str = "") -> list[str]:
     """A list no sentence introduces (Ng's "Keys to Building a Career in AI" are
     four numbered items straight after a paragraph about something else) as one
     unit of its items, "Teamwork; Networking; …"; the answer names its section.
-    Only a flat list of at least ``BARE_LIST`` items: nested ones are FAQs or
-    outlines, whose items read as nothing without their children."""
+    Items past the chunk's end are taken from ``after``, as for an introduced
+    list (Ng's keys are long: the chunk where they start holds one). Only a flat list of at least ``BARE_LIST`` items: nested ones
+    are FAQs or outlines, whose items read as nothing without their children."""
     run = _item_run(lines, start)
+    if start + len(run) == len(lines) and after:
+        run += _item_run(_lines(_until_heading(after)), 0)
     if len(run) < BARE_LIST or len({x.depth for x in run}) != 1:
         return []
     return [_joined([_item_text(x.text) for x in run])]

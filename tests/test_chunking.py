@@ -102,6 +102,17 @@ def test_a_flat_list_nothing_introduces_is_also_one_unit_of_its_items():
     assert not any("; " in u for u, _ in split_sentences(nested)), "an FAQ is not a list"
 
 
+def test_a_flat_list_that_runs_past_its_chunk_takes_its_items_from_the_document():
+    """Ng's four keys are long: the chunk that ends after the first one held no
+    list unit at all (fewer than three items), so "what are the keys?" was
+    answered with the sentence before them."""
+    chunk = "I hope the chapters help.\n\n1. Teamwork. Work as a team."
+    after = "\n\n2. Networking. Meet people.\n\n3. Altruism. Help others.\n\n## Next\n\n- No."
+    units = [u for u, _ in split_sentences(chunk, after=after)]
+    assert "Teamwork; Networking; Altruism." in units
+    assert not any("; " in u for u, _ in split_sentences(chunk)), "one item is no list"
+
+
 def test_an_faq_question_keeps_its_answer():
     text = ("- How many projects do we need?\n    - It is hard to say. If forced, I'd say "
             "4 projects.\n- Where do we get data?")
