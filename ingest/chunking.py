@@ -317,8 +317,9 @@ def _bare_list(lines: list[_Line], start: int, after: str = "") -> list[str]:
     four numbered items straight after a paragraph about something else) as one
     unit of its items, "Teamwork; Networking; …"; the answer names its section.
     Items past the chunk's end are taken from ``after``, as for an introduced
-    list (Ng's keys are long: the chunk where they start holds one). Only a flat list of at least ``BARE_LIST`` items: nested ones
-    are FAQs or outlines, whose items read as nothing without their children."""
+    list (Ng's keys are long: the chunk where they start holds one). Only a
+    flat list of at least ``BARE_LIST`` items: nested ones are FAQs or
+    outlines, whose items read as nothing without their children."""
     run = _item_run(lines, start)
     if start + len(run) == len(lines) and after:
         run += _item_run(_lines(_until_heading(after)), 0)
