@@ -34,9 +34,6 @@ from core.types import Passage, Sentence
 RRF_K = 60
 CANDIDATES = 20
 NEAR_DUPLICATE_JACCARD = 0.7
-# Dense ranking: a chunk's cosine plus this share of its document's (the mean of
-# its chunks' vectors). Chosen on dev, see docs/ARCHITECTURE.md "Retrieval".
-DOCUMENT_WEIGHT = 0.2
 
 @dataclass
 class IndexSnapshot:
@@ -55,7 +52,6 @@ class IndexSnapshot:
     terms: dict[str, frozenset[str]] = field(default_factory=dict)  # id -> its stems, as indexed
     vectors: np.ndarray | None = None  # chunk embeddings, row i is ids[i]
     sentences: dict[str, list[Sentence]] = field(default_factory=dict)  # fetched so far
-    documents: np.ndarray | None = None  # row i: the unit mean vector of ids[i]'s document
 
     @functools.cached_property
     def row(self) -> dict[str, int]:
@@ -142,13 +138,11 @@ class Retriever:
                          for r in records.values())
         by_position = {(str(r.get("doc_id", "")), int(r.get("position", 0))): cid
                        for cid, r in records.items()}
-        vectors = np.asarray(got["embeddings"], dtype=np.float32)
         return IndexSnapshot(index, ids, records, signature, dict(df),
                         [(t, k, n) for (t, k), n in titles.most_common()], by_position,
                         Speller.from_texts(texts),
                         {cid: frozenset(tokens) for cid, tokens in zip(ids, corpus, strict=True)},
-                        vectors, documents=_documents(vectors, [
-                            str(records[cid].get("doc_id", "")) for cid in ids]))
+                        np.asarray(got["embeddings"], dtype=np.float32))
 
     @_store_errors
     def search(self, query: str, k: int = 5, query_vector: np.ndarray | None = None,
@@ -207,20 +201,11 @@ class Retriever:
         matrix product over them costs microseconds where a store query costs
         milliseconds; the embeddings are normalised, so the dot product is the
         cosine Chroma's space would give.
-
-        Chunks are ranked with ``DOCUMENT_WEIGHT`` of their document's cosine
-        added: a visitor who asks about "the blogger's job hunt abroad" names
-        the essay more than the paragraph, and a chunk of the essay the
-        question is about should beat a look-alike sentence elsewhere. The
-        scores returned stay the chunks' own cosines.
         """
-        query = np.asarray(vector, dtype=np.float32)
-        sims = snapshot.vectors @ query
-        ranking = sims if snapshot.documents is None else \
-            sims + DOCUMENT_WEIGHT * (snapshot.documents @ query)
+        sims = snapshot.vectors @ np.asarray(vector, dtype=np.float32)
         k = min(CANDIDATES, len(snapshot.ids))
-        top = np.argpartition(-ranking, k - 1)[:k]
-        return {snapshot.ids[int(i)]: float(sims[i]) for i in top[np.argsort(-ranking[top])]}
+        top = np.argpartition(-sims, k - 1)[:k]
+        return {snapshot.ids[int(i)]: float(sims[i]) for i in top[np.argsort(-sims[top])]}
 
     def _bm25(self, query: str, snapshot: IndexSnapshot) -> dict[str, float]:
         tokens = [t for t in tokenize(query) if t in snapshot.index.vocab_dict]
@@ -262,17 +247,6 @@ class Retriever:
                          faq=bool(meta.get("faq", False))))
         for cid, sentences in by_chunk.items():
             snapshot.sentences[cid] = sorted(sentences, key=lambda s: s.index)
-
-
-def _documents(vectors: np.ndarray, doc_ids: list[str]) -> np.ndarray:
-    """Each chunk's row replaced by its document's mean chunk vector, normalised."""
-    out = np.empty_like(vectors)
-    docs = np.asarray(doc_ids)
-    for doc in set(doc_ids):
-        rows = docs == doc
-        mean = vectors[rows].mean(axis=0)
-        out[rows] = mean / (np.linalg.norm(mean) or 1.0)
-    return out
 
 
 def _passage(cid: str, record: dict, score: float, dense: float | None,

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-
-from chat.retriever import IndexSnapshot, Retriever, _documents
+from chat.retriever import Retriever
 from ingest.index import ingest
 
 ESSAY = """---
@@ -42,23 +40,3 @@ def test_a_question_naming_an_essays_author_finds_that_essay(tmp_path, hash_sett
     for author, doc in (("Okonkwo", "essays/survey"), ("Lindqvist", "essays/journey")):
         passages = retriever.search(f"what did {author} find?", k=2)
         assert passages[0].doc_id == doc, (author, [p.doc_id for p in passages])
-
-
-def _snapshot(vectors: list[list[float]], docs: list[str]) -> IndexSnapshot:
-    array = np.asarray(vectors, dtype=np.float32)
-    array /= np.linalg.norm(array, axis=1, keepdims=True)
-    ids = [f"c{i}" for i in range(len(docs))]
-    return IndexSnapshot(None, ids, {}, (), vectors=array, documents=_documents(array, docs))
-
-
-def test_a_chunk_of_the_document_the_question_is_about_outranks_a_look_alike():
-    """A chunk a little closer to the question but from a document about
-    something else ranks below one of the document the question is about;
-    the scores stay the chunks' own cosines."""
-    query = np.asarray([1.0, 0.0, 0.0], dtype=np.float32)
-    snapshot = _snapshot([[1, 1, 0], [1, 0, 0.95], [1, 0.1, 0], [0, 0, 1]],
-                         ["about", "elsewhere", "about", "elsewhere"])
-    dense = Retriever._dense(None, query, snapshot)  # uses no instance state
-    assert dense["c1"] > dense["c0"]
-    assert list(dense) == ["c2", "c0", "c1", "c3"]
-    assert dense["c0"] == float(snapshot.vectors[0] @ query)
