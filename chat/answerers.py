@@ -103,13 +103,10 @@ def score_sentences(query: str, vector: np.ndarray, passages: list[Passage],
     question ("What programming language should we start with?") passes its
     score to the sentence that follows, its answer.
     ``focus`` words (a follow-up's own, see ``chat.chain``) count twice.
-    A resource page is quoted only when it is the best match (``second_hand``).
     """
     weights = {t: idf(t) * (2.0 if t in focus else 1.0) for t in set(tokenize(query))}
     scored: list[Scored] = []
     for n, passage in enumerate(passages):
-        if second_hand(passage):
-            continue
         prior = 1.0 / (1 + passage.rank)
         carried = 0.0
         context = set(tokenize(f"{passage.title} {passage.heading}"))
@@ -135,18 +132,24 @@ def score_sentences(query: str, vector: np.ndarray, passages: list[Passage],
     return sorted(scored, key=lambda s: -s.score)
 
 
-def second_hand(passage: Passage) -> bool:
-    """Is this a resource page that the question is not about?
+def firsthand(scored: list[Scored], passages: list[Passage]) -> list[Scored]:
+    """The units an extractive answer may quote: none of a resource page, unless
+    the page is the best-retrieved passage's document (then the question is
+    about the resource: its neighbouring chunks count too).
 
     A resource page sums up what the essays say of a course, a site or a
     programme; it fits many questions loosely ("use it to find a mentor
-    outside your own network" for a question about choosing an employer).
-    Quoted only when it is the best-retrieved passage, the question is about
-    the resource; otherwise the essays speak for themselves. On dev, cited
-    resource pages that no question expected fell from 70 to 20 and citation
-    precision rose from 0.793 to 0.831; one question gained, one lost.
+    outside your own network" for a question about choosing an employer), and
+    otherwise the essays speak for themselves. On dev, cited resource pages
+    that no question expected fell from 70 to 20 and citation precision rose
+    from 0.793 to 0.831; one question gained, one lost. (A recap is not
+    filtered: it repeats what was said.) If nothing quotable is left, nothing
+    is dropped.
     """
-    return passage.kind == "resource" and passage.rank > 0
+    best = next((p.doc_id for p in passages if not p.neighbour), None)
+    kept = [s for s in scored
+            if passages[s.passage].kind != "resource" or passages[s.passage].doc_id == best]
+    return kept if any(readable(s.sentence.text) for s in kept) else scored
 
 
 PART_POOL = 40          # units a part's own best is looked for among (the question's best)

@@ -21,6 +21,7 @@ from chat.answerers import (
     GenerativeAnswerer,
     LLMError,
     cover_parts,
+    firsthand,
     said_again,
     score_sentences,
     unsaid,
@@ -225,7 +226,8 @@ class Chain:
         aim = _mean_direction(vectors)
         focus = frozenset(tokenize(query.own)) if query.follow_up else frozenset()
         scored = score_sentences(" ".join(query.searches), aim, passages, snapshot.idf, focus)
-        scored = (said_again if query.recap else unsaid)(scored, query.said)
+        scored = said_again(scored, query.said) if query.recap \
+            else unsaid(firsthand(scored, passages), query.said)
         scored = cover_parts(scored, [set(tokenize(p)) for p in query.parts], snapshot.idf)
         domain = max(self.refusal.domain(v) for v in vectors)
         generic = self.refusal.generic(vectors[0])

@@ -287,9 +287,7 @@ def split_sentences(text: str, min_words: int = 3, after: str = "") -> list[tupl
         sentences = _split(line.text, min_words)
         if not line.item and nxt is not None and nxt.item and sentences \
                 and _INTRO.search(sentences[-1]):
-            run = _item_run(lines, i + 1)
-            if i + 1 + len(run) == len(lines) and after:  # the list goes on past the chunk
-                run += _item_run(_lines(_until_heading(after)), 0)
+            run = _item_run(lines, i + 1) + _items_after(lines, i + 1, after)
             items = [_item_text(x.text) for x in run if x.depth == nxt.depth]
             out.extend((s, False) for s in sentences[:-1])
             out.append((_list_unit(sentences[-1], items), False))
@@ -314,18 +312,28 @@ def split_sentences(text: str, min_words: int = 3, after: str = "") -> list[tupl
 
 def _bare_list(lines: list[_Line], start: int, after: str = "") -> list[str]:
     """A list no sentence introduces (Ng's "Keys to Building a Career in AI" are
-    four numbered items straight after a paragraph about something else) as one
+    five numbered items straight after a paragraph about something else) as one
     unit of its items, "Teamwork; Networking; …"; the answer names its section.
     Items past the chunk's end are taken from ``after``, as for an introduced
     list (Ng's keys are long: the chunk where they start holds one). Only a
-    flat list of at least ``BARE_LIST`` items: nested ones are FAQs or
-    outlines, whose items read as nothing without their children."""
+    flat list: nested ones are FAQs or outlines, whose items read as nothing
+    without their children; with at least ``BARE_LIST`` items."""
     run = _item_run(lines, start)
-    if start + len(run) == len(lines) and after:
-        run += _item_run(_lines(_until_heading(after)), 0)
-    if len(run) < BARE_LIST or len({x.depth for x in run}) != 1:
+    if not run or len({x.depth for x in run}) != 1:
+        return []
+    run += [x for x in _items_after(lines, start, after) if x.depth == run[0].depth]
+    if len(run) < BARE_LIST:
         return []
     return [_joined([_item_text(x.text) for x in run])]
+
+
+def _items_after(lines: list[_Line], start: int, after: str) -> list[_Line]:
+    """The list items that go on past the chunk (in ``after``, up to the next
+    heading) when the list from ``start`` runs to the chunk's end: five long
+    steps do not fit in one chunk."""
+    if not after or start + len(_item_run(lines, start)) != len(lines):
+        return []
+    return _item_run(_lines(_until_heading(after)), 0)
 
 
 def _until_heading(text: str) -> str:

@@ -40,6 +40,7 @@ from ingest.loaders import SUPPORTED, doc_id_for, load_bytes, read_checked
 # Bump when cleaning or chunking changes what a given file turns into:
 # every document is then re-indexed once.
 PIPELINE_VERSION = "11"  # 11: a flat list takes its items past the chunk's end
+# 10: a flat list nothing introduces is a unit of its items
 # 9: questions written as plain lines after an intro form a list unit
 # 8: tweet embeds in plain text (ingest.clean.untangle_tweets)
 MANIFEST_VERSION = 1

@@ -103,14 +103,17 @@ def test_a_flat_list_nothing_introduces_is_also_one_unit_of_its_items():
 
 
 def test_a_flat_list_that_runs_past_its_chunk_takes_its_items_from_the_document():
-    """Ng's four keys are long: the chunk that ends after the first one held no
-    list unit at all (fewer than three items), so "what are the keys?" was
-    answered with the sentence before them."""
+    """Ng's five keys are long: the chunk that ends after the first one held no
+    list unit at all (fewer than three items), so "what are the keys?" had no
+    unit holding them. A nested item past the chunk is not one of its items."""
     chunk = "I hope the chapters help.\n\n1. Teamwork. Work as a team."
     after = "\n\n2. Networking. Meet people.\n\n3. Altruism. Help others.\n\n## Next\n\n- No."
     units = [u for u, _ in split_sentences(chunk, after=after)]
     assert "Teamwork; Networking; Altruism." in units
     assert not any("; " in u for u, _ in split_sentences(chunk)), "one item is no list"
+    three = "Intro line here.\n\n- Alpha one\n- Beta two\n- Gamma three"
+    units = [u for u, _ in split_sentences(three, after="\n    - a child of gamma\n- Delta")]
+    assert "Alpha one; Beta two; Gamma three; Delta." in units
 
 
 def test_an_faq_question_keeps_its_answer():

@@ -12,6 +12,7 @@ from chat.answerers import (
     ExtractiveAnswerer,
     Scored,
     cover_parts,
+    firsthand,
     points,
     prose_words,
     quote_found,
@@ -275,22 +276,36 @@ def test_a_point_of_two_sentences_reads_as_two_sentences(first, second, joined):
     assert quote_found(quote, passage.text)
 
 
-def _page(kind: str, rank: int, text: str) -> Passage:
-    vector = np.ones(8) / np.sqrt(8)
-    return Passage(chunk_id=f"{kind}{rank}", doc_id=f"{kind}s/x", text=text, kind=kind,
-                   rank=rank, sentences=[Sentence(text=text, index=0, vector=vector)])
+_ALL_WAYS = np.ones(8) / np.sqrt(8)  # the question: every axis equally close
+
+
+def _page(kind: str, doc: str, rank: int, text: str, neighbour: bool = False) -> Passage:
+    axis = np.zeros(8)
+    axis[len(text) % 8] = 1.0  # units say different things, all equally close to the question
+    return Passage(chunk_id=f"{doc}{rank}{neighbour}", doc_id=doc, text=text, kind=kind,
+                   title=doc, rank=rank, neighbour=neighbour,
+                   sentences=[Sentence(text=text, index=0, vector=axis)])
+
+
+def _cited(passages: list[Passage]) -> list[str]:
+    scored = firsthand(score_sentences("which job offer", _ALL_WAYS, passages), passages)
+    draft = ExtractiveAnswerer().compose(scored, passages)
+    return [passages[n - 1].doc_id for _, _, n in points(draft.text)]
+
+
+ESSAY = "Choose a boss over the company when you pick a job."
+PAGE = "Use it to find a mentor outside your own network."
 
 
 def test_a_resource_page_is_quoted_only_when_it_is_the_best_match():
     """A resource page sums up the essays and fits many questions loosely:
-    quoted when the question is about it (the best-retrieved passage), not
-    as a fourth point for a question about something else."""
-    vector = np.ones(8) / np.sqrt(8)
-    essay = "Choose a boss over the company when you pick a job."
-    page = "Use it to find a mentor outside your own network."
-    behind = score_sentences("which job offer", vector,
-                             [_page("essay", 0, essay), _page("resource", 1, page)])
-    assert [s.sentence.text for s in behind] == [essay]
-    ahead = score_sentences("which job offer", vector,
-                            [_page("resource", 0, page), _page("essay", 1, essay)])
-    assert {s.sentence.text for s in ahead} == {essay, page}
+    quoted when the question is about it (its page is the best-retrieved
+    passage, neighbouring chunks included), not as a further point for a
+    question about something else."""
+    behind = [_page("essay", "essays/a", 0, ESSAY), _page("resource", "resources/m", 1, PAGE)]
+    assert _cited(behind) == ["essays/a"]
+    ahead = [_page("resource", "resources/m", 0, PAGE), _page("essay", "essays/a", 1, ESSAY),
+             _page("resource", "resources/m", 0, "It lists mentors by their skills.", True)]
+    assert set(_cited(ahead)) == {"resources/m", "essays/a"}
+    alone = [_page("essay", "essays/a", 0, "Yes."), _page("resource", "resources/m", 1, PAGE)]
+    assert _cited(alone) == ["resources/m"], "nothing else to quote: the page is kept"
