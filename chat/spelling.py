@@ -7,7 +7,9 @@ question in the refusal check. The fix is deliberately narrow:
 - a word the corpus uses is never changed ("kaggle", "vLookUp", "DP-203");
 - a word English knows (symspellpy's shipped frequency dictionary, 82k words)
   is never changed either: "wear" is not a typo of "year", and a question
-  about clothes must stay one;
+  about clothes must stay one; nor is a known word with a prefix the
+  dictionary lacks ("unsupportive" is not "supportive": the correction
+  turned a visitor's complaint into its opposite, visitor trial 6);
 - anything else of four letters or more becomes the closest corpus word within
   one edit (two for words of seven letters or more). On a tie the commonest
   slips come first: a letter typed twice ("writte" is "write", not
@@ -27,6 +29,9 @@ from functools import lru_cache
 
 MIN_LENGTH = 4
 LONG_WORD = 7   # from this length on, two edits are allowed
+# Prefixes that make a new word of a known one ("un" + "supportive").
+PREFIXES = ("un", "in", "im", "il", "ir", "dis", "non", "mis", "anti", "over", "under",
+            "re", "pre", "self", "co")
 
 _WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
 
@@ -64,8 +69,8 @@ class Speller:
         from symspellpy import Verbosity
 
         lower = word.lower()
-        if (len(lower) < MIN_LENGTH or lower in self.vocabulary
-                or lower in english_words() or not lower.isalpha()):
+        if (len(lower) < MIN_LENGTH or not lower.isalpha() or self._known(lower)
+                or self._known(_unprefixed(lower))):
             return word
         distance = 2 if len(lower) >= LONG_WORD else 1
         found = self._symspell.lookup(lower, Verbosity.CLOSEST, max_edit_distance=distance)
@@ -75,9 +80,22 @@ class Speller:
         omitted = [s.term for s in found if _left_out_of(lower, s.term)]  # "wich"
         return (doubled or omitted or [found[0].term])[0]
 
+    def _known(self, lower: str) -> bool:
+        return lower in self.vocabulary or lower in english_words()
+
     def correct(self, text: str) -> str:
         """``text`` with every misspelt word replaced; everything else as typed."""
         return _WORD.sub(lambda m: self.word(m.group(0)), text)
+
+
+def _unprefixed(word: str) -> str:
+    """``word`` without a prefix from ``PREFIXES`` when what is left is a word's
+    length (``MIN_LENGTH``), else ""."""
+    for prefix in PREFIXES:
+        rest = word[len(prefix):]
+        if word.startswith(prefix) and len(rest) >= MIN_LENGTH:
+            return rest
+    return ""
 
 
 def _left_out_of(typed: str, word: str) -> bool:

@@ -50,3 +50,17 @@ def test_on_a_tie_a_word_with_letters_left_out_is_the_one_meant(speller):
     assert speller.word("wich") == "which"
     assert Speller(Counter({"with": 100, "which": 10})).word("wich") == "which"
     assert Speller(Counter({"write": 10, "written": 100})).word("writte") == "write"
+
+
+@pytest.mark.parametrize("typed", ["my unsupportive boss", "feeling undervalued and overworked",
+                                   "a noncompete clause", "he was disrespectful"])
+def test_a_known_word_with_a_prefix_is_not_corrected_into_its_opposite(speller, typed):
+    """'unsupportive' is not in the English dictionary and is two edits from the
+    corpus's 'supportive': corrected, a visitor's complaint about an
+    unsupportive boss was searched (and refused) as one about a supportive one."""
+    assert speller.correct(typed) == typed
+
+
+def test_a_typo_after_a_prefix_is_still_corrected(speller):
+    assert speller.correct("how do i prepare for an intervew") == \
+        "how do i prepare for an interview"
