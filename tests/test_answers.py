@@ -279,6 +279,21 @@ def test_sum_up_what_you_told_me_repeats_the_answers_so_far(hash_chain):
     assert "mentor" in recap.query.lower()
 
 
+def test_a_recap_repeats_a_resource_page_it_quoted(hash_chain):
+    """A resource page is quoted only when it is the best match
+    (``answerers.firsthand``), but a recap repeats what was said: its search
+    finds the page below an essay, and the MentorCruise quote was dropped."""
+    history: list[dict] = []
+    for question in ("is mentorcruise worth it?", "How often does the ML mentorship group meet?"):
+        answer = hash_chain.ask(question, history)
+        history += [{"role": "user", "content": question},
+                    {"role": "assistant", "content": answer.answer}]
+    assert "resources/mentorcruise" in [c.doc_id for c in hash_chain.ask(history[0]["content"])
+                                        .citations], "precondition: the first answer quotes it"
+    recap = hash_chain.ask("sum up what you told me", history)
+    assert "resources/mentorcruise" in [c.doc_id for c in recap.citations], recap.answer
+
+
 def test_a_refusal_names_every_essay_and_some_resources(hash_chain):
     """Three essays of five were named; a refusal then pointed to the fourth as
     the closest without naming it as covered (visitor trial 4)."""
