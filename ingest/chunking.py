@@ -287,7 +287,8 @@ def split_sentences(text: str, min_words: int = 3, after: str = "") -> list[tupl
         sentences = _split(line.text, min_words)
         if not line.item and nxt is not None and nxt.item and sentences \
                 and _INTRO.search(sentences[-1]):
-            run = _item_run(lines, i + 1) + _items_after(lines, i + 1, after)
+            run = _item_run(lines, i + 1)
+            run += _items_after(lines, i + 1 + len(run), after)
             items = [_item_text(x.text) for x in run if x.depth == nxt.depth]
             out.extend((s, False) for s in sentences[:-1])
             out.append((_list_unit(sentences[-1], items), False))
@@ -321,17 +322,18 @@ def _bare_list(lines: list[_Line], start: int, after: str = "") -> list[str]:
     run = _item_run(lines, start)
     if not run or len({x.depth for x in run}) != 1:
         return []
-    run += [x for x in _items_after(lines, start, after) if x.depth == run[0].depth]
+    run += [x for x in _items_after(lines, start + len(run), after)
+            if x.depth == run[0].depth]
     if len(run) < BARE_LIST:
         return []
     return [_joined([_item_text(x.text) for x in run])]
 
 
-def _items_after(lines: list[_Line], start: int, after: str) -> list[_Line]:
+def _items_after(lines: list[_Line], end: int, after: str) -> list[_Line]:
     """The list items that go on past the chunk (in ``after``, up to the next
-    heading) when the list from ``start`` runs to the chunk's end: five long
-    steps do not fit in one chunk."""
-    if not after or start + len(_item_run(lines, start)) != len(lines):
+    heading) when the list ending at line ``end`` runs to the chunk's end:
+    five long steps do not fit in one chunk."""
+    if not after or end != len(lines):
         return []
     return _item_run(_lines(_until_heading(after)), 0)
 
