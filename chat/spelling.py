@@ -70,7 +70,7 @@ class Speller:
 
         lower = word.lower()
         if (len(lower) < MIN_LENGTH or not lower.isalpha() or self._known(lower)
-                or self._known(_unprefixed(lower))):
+                or any(self._known(rest) for rest in _unprefixed(lower))):
             return word
         distance = 2 if len(lower) >= LONG_WORD else 1
         found = self._symspell.lookup(lower, Verbosity.CLOSEST, max_edit_distance=distance)
@@ -88,14 +88,11 @@ class Speller:
         return _WORD.sub(lambda m: self.word(m.group(0)), text)
 
 
-def _unprefixed(word: str) -> str:
-    """``word`` without a prefix from ``PREFIXES`` when what is left is a word's
-    length (``MIN_LENGTH``), else ""."""
-    for prefix in PREFIXES:
-        rest = word[len(prefix):]
-        if word.startswith(prefix) and len(rest) >= MIN_LENGTH:
-            return rest
-    return ""
+def _unprefixed(word: str) -> list[str]:
+    """``word`` without each prefix of ``PREFIXES`` it starts with ("under…" is
+    also "un…"), where what is left is a word's length (``MIN_LENGTH``)."""
+    return [word[len(p):] for p in PREFIXES
+            if word.startswith(p) and len(word) - len(p) >= MIN_LENGTH]
 
 
 def _left_out_of(typed: str, word: str) -> bool:

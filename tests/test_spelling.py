@@ -61,6 +61,12 @@ def test_a_known_word_with_a_prefix_is_not_corrected_into_its_opposite(speller, 
     assert speller.correct(typed) == typed
 
 
+def test_every_prefix_a_word_starts_with_is_tried():
+    """"underbooked" starts with "un" too; read only as "un" + "derbooked" it
+    was "corrected" to the vocabulary's "underworked"."""
+    assert Speller(Counter({"underworked": 5})).word("underbooked") == "underbooked"
+
+
 def test_a_typo_after_a_prefix_is_still_corrected(speller):
     assert speller.correct("how do i prepare for an intervew") == \
         "how do i prepare for an interview"
