@@ -107,9 +107,30 @@ class Query:
         return f"{self.context} {self.own}".strip() if self.context else self.own
 
 
+# Filler that takes more than one word: dropping "thank" alone left "you." to be
+# searched ("thank you. and the math" became "you. and the math", visitor trial 6).
+_FILLER_PHRASES = re.compile(
+    r"\b(?:thank\s+you|thanks|thx|ty)(?:\s+(?:so|very)\s+much|\s+a\s+(?:lot|ton|bunch))?\b[.!,]*",
+    re.I)
+# "like" carries meaning after these words ("I feel like a fraud", "what does it
+# look like"); elsewhere it is chat ("like, how do I start").
+_LIKE_MEANS = frozenset("feel feels felt feeling look looks looked looking seem seems seemed "
+                        "sound sounds sounded something anything nothing things would "
+                        "i'd you'd we'd they'd".split())
+
+
 def drop_filler(text: str) -> str:
-    kept = [w for w in text.split() if w.lower().strip(".,!?;:'\"()") not in FILLER]
+    """The words that carry the question; the text as typed if nothing else is left."""
+    words = _FILLER_PHRASES.sub(" ", text).split()
+    kept = [w for i, w in enumerate(words) if not _is_filler(w, words[i - 1] if i else "")]
     return " ".join(kept) if kept else text
+
+
+def _is_filler(word: str, before: str) -> bool:
+    bare = word.lower().strip(".,!?;:'\"()")
+    if bare == "like" and before.lower().strip(".,!?;:'\"()") in _LIKE_MEANS:
+        return False
+    return bare in FILLER
 
 
 def question_sentences(text: str) -> str:

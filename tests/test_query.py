@@ -18,6 +18,19 @@ def test_filler_is_not_searched():
     assert understand("tbh how do i find a mentr", [], SPELLER).own == "how do i find a mentor"
 
 
+def test_thanks_go_whole_and_leave_no_word_behind():
+    # visitor trial 6: "thank you. and the math" was searched as "you. and the math"
+    assert drop_filler("thank you. and the math, is calculus needed?") == \
+        "and the math, is calculus needed?"
+    assert drop_filler("thanks a lot! which course first?") == "which course first?"
+
+
+def test_like_is_kept_where_it_carries_meaning():
+    assert drop_filler("I feel like a fraud at work") == "I feel like a fraud at work"
+    assert drop_filler("what does a good mentor look like?") == "what does a good mentor look like?"
+    assert drop_filler("like, how do I start lol") == "how do I start"
+
+
 def test_a_message_of_filler_alone_is_kept_as_typed():
     assert drop_filler("lol ok") == "lol ok"
 
