@@ -255,13 +255,23 @@ def _as_dict(answer: Answer | dict) -> dict:
     return answer.to_dict() if isinstance(answer, Answer) else answer
 
 
-_EMPHASIS = re.compile(r"(?<![\w*])\*([^*<>\n]+)\*(?![\w*])")
+# Markdown emphasis, in an answer or a passage: "*Title*", "**P.S.:**" (not a
+# "* " bullet, not 2*3*4, not "* spaced *"); group 1 is "*" or "**", group 2 the text.
+_MARKDOWN_EMPHASIS = re.compile(
+    r"(?<![\w*])(\*\*?)(?=[^\s*])([^*\n]+?)(?<=[^\s*])\1(?![\w*])")
 
 
 def partial_html(text: str) -> str:
     """Answer text as inert HTML with each point's "*Title*" in italics (also
-    while the answer is revealed, which showed the asterisks until it ended)."""
-    return _EMPHASIS.sub(r"<em>\1</em>", plain_html(text))
+    while the answer is revealed, which showed the asterisks until it ended).
+    "**bold**" is left as typed. Emphasis is found before line breaks become
+    ``<br>`` (``plain_html``), so it never spans two lines."""
+    escaped = html.escape(text, quote=False)
+    return _MARKDOWN_EMPHASIS.sub(_italics, escaped).replace("\n", "<br>")
+
+
+def _italics(m: re.Match) -> str:
+    return m.group(0) if len(m.group(1)) == 2 else f"<em>{m.group(2)}</em>"
 
 
 def answer_html(answer: Answer | dict, key: str = "a") -> str:
@@ -332,10 +342,6 @@ def inert_markdown(text: str) -> str:
     return text.replace("://", ":&#47;&#47;").replace("@", "&#64;").replace("www.", "www&#46;")
 
 
-# Markdown emphasis in a passage: "*Title*", "**P.S.:**" (not a "* " bullet, not 2*3*4).
-_MD_EMPHASIS = re.compile(r"(?<![\w*])(\*\*?)(?=[^\s*])([^*\n]+?)(?<=[^\s*])\1(?![\w*])")
-
-
 def _highlight(passage: str, quote: str) -> str:
     """Escape the passage, mark the quoted sentences inside it, show its
     emphasis as emphasis and its heading lines as bold text: a card read
@@ -376,7 +382,7 @@ def _emphasis_styles(passage: str) -> list[str | None]:
     (dropped), "" otherwise. Worked per character so a quote that starts or
     ends inside emphasis still nests its tags properly."""
     styles: list[str | None] = [""] * len(passage)
-    for m in _MD_EMPHASIS.finditer(passage):
+    for m in _MARKDOWN_EMPHASIS.finditer(passage):
         tag = "strong" if len(m.group(1)) == 2 else "em"
         styles[m.start(2):m.end(2)] = [tag] * (m.end(2) - m.start(2))
         for i in (*range(m.start(1), m.end(1)), *range(m.end(2), m.end())):

@@ -181,6 +181,8 @@ def chunk_document(doc: Document, max_tokens: int) -> list[Chunk]:
 
 
 _MARKER = re.compile(r"^\s*(?:[-*•>]|\d+[.)]|#{1,6})\s+")
+# A Markdown heading line ("## Steps"); with re.M, one at any line's start.
+_HEADING_LINE = re.compile(r"^\s*#{1,6}\s", re.M)
 _LIST_ITEM = re.compile(r"^(\s*)(?:[-*•]|\d+[.)])\s+")
 # The last sentence of a paragraph introduces the list after it when it ends in
 # ":" or announces one ("Here are five steps…", "the following", "ways to…").
@@ -204,7 +206,7 @@ def _lines(text: str) -> list[_Line]:
     """The non-empty, non-heading lines of a passage, list markers removed."""
     out = []
     for line in text.split("\n"):
-        if not line.strip() or re.match(r"^\s*#{1,6}\s", line):
+        if not line.strip() or _HEADING_LINE.match(line):
             continue
         item = _LIST_ITEM.match(line)
         out.append(_Line(_MARKER.sub("", line).strip(), bool(item),
@@ -339,7 +341,7 @@ def _items_after(lines: list[_Line], end: int, after: str) -> list[_Line]:
 
 
 def _until_heading(text: str) -> str:
-    return re.split(r"^\s*#{1,6}\s", text, maxsplit=1, flags=re.M)[0]
+    return _HEADING_LINE.split(text, maxsplit=1)[0]
 
 
 def _question_run(lines: list[_Line], start: int) -> list[_Line]:
