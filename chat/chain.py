@@ -22,6 +22,7 @@ from chat.answerers import (
     LLMError,
     cover_parts,
     firsthand,
+    outvoted,
     said_again,
     score_sentences,
     unsaid,
@@ -229,6 +230,8 @@ class Chain:
         scored = said_again(scored, query.said) if query.recap \
             else unsaid(firsthand(scored, passages), query.said)
         scored = cover_parts(scored, [set(tokenize(p)) for p in query.parts], snapshot.idf)
+        if not (query.recap or query.parts):  # each part already has its unit
+            scored = outvoted(scored, passages)
         domain = max(self.refusal.domain(v) for v in vectors)
         generic = self.refusal.generic(vectors[0])
         terms = set(tokenize(query.own))
