@@ -114,9 +114,11 @@ _FILLER_PHRASES = re.compile(
     re.I)
 # "like" carries meaning after these words ("I feel like a fraud", "what does it
 # look like"); elsewhere it is chat ("like, how do I start").
-_LIKE_MEANS = frozenset("feel feels felt feeling look looks looked looking seem seems seemed "
-                        "sound sounds sounded something anything nothing things would "
-                        "i'd you'd we'd they'd".split())
+_LIKE_MEANS = frozenset([
+    "feel", "feels", "felt", "feeling", "look", "looks", "looked", "looking", "seem", "seems",
+    "seemed", "sound", "sounds", "sounded", "something", "anything", "nothing", "things",
+    "would", "i'd", "you'd", "we'd", "they'd",
+])
 
 
 def drop_filler(text: str) -> str:
