@@ -225,7 +225,9 @@ def leans_on_history(own: str, previous: str, typed: str = "") -> bool:
     that", "anyway", "new question")."""
     if not previous.strip() or _NEW_TOPIC.search(typed or own):
         return False
-    if looks_like_follow_up(own) or _REFERS_BACK.search(own) or not tokenize(own):
+    own_words = set(tokenize(own))
+    # one content word at most ("how often?", "why?", "any examples?"): no topic of its own
+    if looks_like_follow_up(own) or _REFERS_BACK.search(own) or len(own_words) <= 1:
         return True
     named = set(tokenize(" ".join(_DEFINITE.findall(own))))
-    return bool(named & set(tokenize(previous))) and len(set(tokenize(own))) <= FEW_WORDS
+    return bool(named & set(tokenize(previous))) and len(own_words) <= FEW_WORDS

@@ -65,9 +65,17 @@ def test_a_standalone_question_after_history_is_not_a_follow_up():
 
 def test_a_short_question_about_what_the_answer_named_is_a_follow_up():
     """"what are the streams?" has no pronoun, but "the streams" are the ones
-    just named; "what are the fees?" names nothing said, and stands alone."""
+    just named; "what are the course fees?" names nothing said, and stands alone."""
     assert understand("what are the streams?", HISTORY, SPELLER).follow_up
-    assert not understand("what are the fees?", HISTORY, SPELLER).follow_up
+    assert not understand("what are the course fees?", HISTORY, SPELLER).follow_up
+
+
+def test_a_question_of_one_content_word_is_read_with_the_last_turn():
+    """visitor trial 7: "how often?" after the program's streams was refused,
+    searched as typed; one word names no topic of its own."""
+    query = understand("how often?", HISTORY, SPELLER)
+    assert query.follow_up and "three streams" in query.condensed
+    assert not understand("how often?", [], SPELLER).follow_up
 
 
 def test_which_alone_does_not_borrow_the_previous_topic():
