@@ -442,7 +442,9 @@ class ExtractiveAnswerer:
             shown += before + after
             units = before + [item.sentence] + after
             quote = _joined([readable(u.text) or u.text for u in units], passage.text)
-            lines.append(f"{attribution(passage, passage.doc_id == previous)}: “{quote}” [{n}]")
+            where = attribution(passage, passage.doc_id == previous,
+                                section_of(passage, units[0].text))
+            lines.append(f"{where}: “{quote}” [{n}]")
             previous = passage.doc_id
             quotes.setdefault(n, []).extend(u.text for u in units)
         return Draft("\n".join(lines), quotes)
@@ -530,13 +532,36 @@ def points(answer: str) -> list[tuple[str, str, int]]:
     return found
 
 
-def attribution(passage: Passage, named: bool = False) -> str:
+_HEADING_LINE = re.compile(r"^#{1,6}\s+(.+?)\s*$", re.M)
+
+
+def section_of(passage: Passage, unit: str) -> str:
+    """The heading a unit sits under. A chunk may hold the end of one section
+    and the start of the next (a resource page is one chunk: "What it is",
+    "What the essays say", "When to use it"); its own heading names the first
+    only, and an editor's "What the essays say" was shown as "What it is"
+    (visitor trial 7)."""
+    words = unit.replace("*", "").split()[:6]
+    if not words:
+        return passage.heading
+    found = re.search(r"\W+".join(re.escape(w.strip("“”\"'…")) for w in words if w.strip("“”\"'…")),
+                      passage.text.replace("*", ""))
+    if not found:
+        return passage.heading
+    inside = [m.group(1) for m in _HEADING_LINE.finditer(passage.text.replace("*", ""))
+              if m.start() < found.start()]
+    return inside[-1] if inside else passage.heading
+
+
+def attribution(passage: Passage, named: bool = False, section: str | None = None) -> str:
     """"*Title* — section": where a point comes from. The section is the
-    innermost heading; a point right after one from the same document
-    (``named``) gives the section alone. (Named once for the whole answer, a
-    point after another document's looked as if it came from that one.)"""
+    innermost heading (``section``: the one the quoted unit sits under, when
+    known); a point right after one from the same document (``named``) gives
+    the section alone. (Named once for the whole answer, a point after another
+    document's looked as if it came from that one.)"""
     title, heading = title_and_section(
-        passage.title.replace("*", "").strip() or passage.doc_id, passage.heading)
+        passage.title.replace("*", "").strip() or passage.doc_id,
+        passage.heading if section is None else section)
     if named and heading:
         return heading
     return f"*{title}* — {heading}" if heading else f"*{title}*"

@@ -19,6 +19,7 @@ from chat.answerers import (
     quote_found,
     readable,
     score_sentences,
+    section_of,
     select,
 )
 from core.types import Passage, Sentence
@@ -336,3 +337,20 @@ def test_when_a_lower_ranked_essay_wins_the_top_one_is_not_quoted():
                 _essay("essays/other", 1, "Networking events are where careers start.", half)]
     assert _answered_from(agreeing) == ["essays/top", "essays/other"], \
         "the top passage's document won: the others are quoted as before"
+
+
+def test_a_point_names_the_section_its_quote_sits_under_not_the_chunks_first():
+    """A resource page is one chunk of three sections; the editor's "When to
+    use it" advice was shown under "What it is" (visitor trial 7)."""
+    text = ("MentorCruise is a marketplace of paid mentors.\n\n## When to use it\n\n"
+            "Use it to find a mentor outside your own network.")
+    sentences = [Sentence(text="MentorCruise is a marketplace of paid mentors.", index=0,
+                          vector=np.eye(8)[1]),
+                 Sentence(text="Use it to find a mentor outside your own network.", index=1,
+                          vector=np.eye(8)[0])]
+    page = Passage(chunk_id="m0", doc_id="resources/m", text=text, kind="resource",
+                   title="MentorCruise", heading="What it is", rank=0, sentences=sentences)
+    scored = score_sentences("find a mentor", np.eye(8)[0], [page])
+    draft = ExtractiveAnswerer().compose(scored, [page])
+    assert draft.text.startswith("*MentorCruise* — When to use it: “Use it to find"), draft.text
+    assert section_of(page, "MentorCruise is a marketplace") == "What it is"
