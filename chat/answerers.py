@@ -316,7 +316,8 @@ _ANNOUNCES = re.compile(
     r"(?:chapters?|sections?|posts?|articles?|essays?|parts?),? (?:i|we)\b|"
     r"\b(?:i|we) (?:would like to|will|'ll|’ll|am going to|are going to) "
     r"(?:discuss|talk about|describe|go through|walk you through) "
-    r"(?:some|the|how|what|why|more|this|these|a few)\b", re.I)
+    r"(?:some|the|how|what|why|more|this|these|a few)\b|"
+    r"\blet(?:'s|’s| us) (?:now )?look (?:at )?(?:each|all|the|these|them)\b", re.I)
 # A flattened table's cells run together ("MentorSponsorTutorJob / Career Coach…"):
 # two joins of a lower-case letter to a capital inside one word. (Names have one:
 # "MentorCruise", "PyLadies"; a handle may have more: "@DrAnneCarpenter".)
@@ -328,7 +329,11 @@ _ABOUT_THE_TEXT = re.compile(
     r"\bin (?:this|the next|the previous|the following|an earlier|a later) "
     r"(?:chapter|section|post|article|essay)s?(?![\w-])(?!\s+of\b)|^above,|"
     r"\b(?:described|mentioned|discussed) (?:above|below|earlier)\b|"
-    r"\bthe following question\b", re.I)
+    r"\bthe following question\b|"
+    # the writer's closing words to the reader: "Let me know did you find it useful…",
+    # "I hope these steps help you…" (visitor trial 7 got the first as an answer)
+    r"^(?:now,? )?let me know\b|\b(?:did|do|will) you find (?:it|this|these) (?:useful|helpful)\b|"
+    r"\bi hope (?:you|this|these|it) (?:\w+ )?(?:found|find|helps?|helped)\b", re.I)
 ANNOUNCE_WORDS = 20     # an announcing sentence this short is all promise
 
 

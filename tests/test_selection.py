@@ -116,6 +116,10 @@ def test_list_items_do_not_count_against_the_word_budget():
     "In this chapter, I would like to discuss some of the nuances of job searching.",
     "In the next few chapters, we will discuss finding and working on projects.",
     "Here's how you can strengthen your math knowledge.",
+    # visitor trial 7: quoted as answers, they say nothing to the visitor
+    "Now let us look each of the phases in depth and in more details.",
+    "Let me know did you find it useful and remember it is important to be honest.",
+    "I hope these steps help you explore it within the framework of project work.",
 ])
 def test_a_sentence_about_the_text_itself_is_never_a_point(text):
     assert readable(text) is None
@@ -129,6 +133,8 @@ def test_a_sentence_about_the_text_itself_is_never_a_point(text):
     "I want to explore data engineering, but I do not know where to start.",
     "We will cover your relocation costs if you join the team.",
     "In your first interview, we will look at your portfolio together.",
+    "As a community, let's look for ways to make a positive impact wherever possible.",
+    "I hope to find a mentor who works in healthcare.",
 ])
 def test_a_sentence_that_only_sounds_like_an_announcement_is_kept(text):
     assert readable(text) == text
