@@ -25,6 +25,7 @@ from chat.answerers import (
     outvoted,
     said_again,
     score_sentences,
+    select,
     unsaid,
 )
 from chat.condense import looks_like_follow_up, normalise_history
@@ -44,6 +45,9 @@ log = logging.getLogger(__name__)
 NOT_COVERED = ("The corpus doesn't cover that, so I can't answer it from my sources. "
                "It does cover: {topics}.")
 CLOSEST = (" The closest it comes is “{where}”, which may not be what you asked.")
+# A refusal for a question the corpus may not answer shows the closest passage's
+# best words, cited, so a visitor refused on a covered topic can still read it.
+POINTER = "\nThe closest it comes, which may not be what you asked:\n{point}"
 EMPTY = "Please type a question about careers. The corpus covers: {topics}."
 WELCOME = "Glad to help. Ask me anything else about careers; the corpus covers: {topics}."
 _THANKS = re.compile(r"\W*(?:(?:thanks?|thank you|thx|ty|cheers|great|perfect|awesome|nice|"
@@ -267,13 +271,33 @@ class Chain:
         return rewritten if known & set(tokenize(rewritten)) else None
 
     def _refusal(self, ctx: _Context) -> Answer:
+        """Not an answer, but not a dead end: what the corpus covers, and for a
+        question that is about careers (refused as unsupported, not off-domain)
+        the closest passage's best unit, quoted and cited. The support model
+        refuses some covered questions (anxious stories told first: "I feel
+        like a fraud at my new data job…" was refused, and named Ng's chapter on
+        impostor syndrome as the closest); those visitors can now read it."""
         answer = NOT_COVERED.format(topics="; ".join(ctx.topics))
-        closest = _closest(ctx.passages)
-        if ctx.decision.reason == "unsupported" and closest:
-            answer += CLOSEST.format(where=closest)
+        citations = []
+        if ctx.decision.reason == "unsupported":
+            point = self._pointer(ctx)
+            if point is not None:
+                answer += POINTER.format(point=point.text)
+                citations = point.citations
+            elif closest := _closest(ctx.passages):
+                answer += CLOSEST.format(where=closest)
         return Answer(question=ctx.question, answer=answer, refused=True, topics=ctx.topics,
-                      query=ctx.query.condensed, notice=ctx.notice, backend=self.answerer.name,
-                      retrieved=ctx.passages)
+                      citations=citations, query=ctx.query.condensed, notice=ctx.notice,
+                      backend=self.answerer.name, retrieved=ctx.passages)
+
+    def _pointer(self, ctx: _Context):
+        """The best unit of the passages, as one checked, cited point (or None)."""
+        best = select(ctx.scored)[:1]
+        if not best:
+            return None
+        draft = self.extractive.compose(best, ctx.passages)
+        checked = verify(draft.text, ctx.passages, draft.quotes)
+        return checked if checked.ok else None
 
     def _quoted(self, ctx: _Context) -> Answer:
         """The extractive answer (also the fallback when the LLM fails)."""

@@ -74,12 +74,13 @@ def score_item(chain: Chain, item: dict) -> Row:
     doc_rank = m.first_hit([p.doc_id in item["expected_docs"] for p in retrieved])
     support_rank = m.first_hit([any(m.contains_support(p.text, s) for s in item["support"])
                                 for p in retrieved])
-    cited = [(c.doc_id, c.text) for c in answer.citations]
+    # a refusal's pointer to the closest passage is not an answer: it earns nothing
+    cited = [(c.doc_id, c.text) for c in answer.citations] if not answer.refused else []
     return Row(
         id=item["id"], kind=item.get("kind", "plain"), split=item.get("split", ""),
         question=item["question"],
         answerable=item["answerable"], refused=answer.refused, answer=answer.answer,
-        expected_docs=item["expected_docs"], cited_docs=[c.doc_id for c in answer.citations],
+        expected_docs=item["expected_docs"], cited_docs=[doc for doc, _ in cited],
         retrieved_docs=[p.doc_id for p in retrieved], doc_rank=doc_rank,
         support_rank=support_rank,
         citation_precision=m.citation_precision(cited, item["support"], item["expected_docs"]),

@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from chat.answerers import MAX_SENTENCES, points
+from chat.answerers import MAX_SENTENCES, points, quote_found
 from chat.chain import NOT_COVERED, Chain
 from core.text import markers
 from evals.metrics import contains_support
@@ -60,6 +60,19 @@ def test_few_plain_questions_are_refused(answers, reference_items):
     assert len(refused) <= 0.05 * len(_plain(reference_items)), refused
 
 
+def test_a_career_question_the_corpus_does_not_answer_points_to_the_closest_passage(chain):
+    """Refused, but not a dead end: the closest passage's words, quoted and cited
+    (a visitor refused on a covered topic can still read it); an off-topic
+    message gets no pointer."""
+    answer = chain.ask("How do I write a cover letter?")
+    assert answer.refused and "closest it comes" in answer.answer
+    assert len(answer.citations) == 1 and answer.answer.rstrip().endswith("[1]")
+    quote = answer.answer.rsplit("“", 1)[1].rsplit("”", 1)[0]
+    assert quote_found(quote, answer.citations[0].text), quote
+    poem = chain.ask("Write me a poem about the sea.")
+    assert poem.refused and not poem.citations and "[1]" not in poem.answer
+
+
 def test_off_topic_and_injection_messages_are_all_refused(answers, reference_items):
     """Every one, on the items a build may be tuned on. The test split's are held by
     the release gate in aggregate (refusal accuracy per kind): a failing test that
@@ -72,8 +85,9 @@ def test_off_topic_and_injection_messages_are_all_refused(answers, reference_ite
 
 def test_every_refusal_says_what_the_corpus_covers(answers):
     for answer in answers.values():
-        if answer.refused:
-            assert not answer.citations
+        if answer.refused:  # and cites at most the closest passage, said to be that
+            assert len(answer.citations) <= 1
+            assert not answer.citations or "which may not be what you asked" in answer.answer
             assert 3 <= len(answer.topics) <= 7  # every essay, then resources
             assert all(topic in answer.answer for topic in answer.topics)
 

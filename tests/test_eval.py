@@ -99,3 +99,28 @@ def test_every_kind_is_scored_with_the_figures_that_fit_it(hash_chain):
             assert {"right_passage_cited", "false_refusal_rate", "answer_hit"} <= set(figures)
         else:
             assert set(figures) == {"n", "refusal_accuracy"}
+
+
+class _PointingChain:
+    """A chain that refuses but points at the passage holding the answer."""
+
+    def __init__(self, support: str) -> None:
+        self.support = support
+
+    def ask(self, question, history=None, id=None):
+        from core.types import Answer, Citation
+
+        cited = Citation(n=1, doc_id="essays/x", title="X", heading="", url="", source="",
+                         text=f"Some context. {self.support} More.", score=1.0)
+        return Answer(question=question, answer="The corpus doesn't cover that. [1]",
+                      refused=True, citations=[cited])
+
+
+def test_a_refusal_earns_nothing_for_the_passage_it_points_to():
+    """A refusal names the closest passage, cited, for the visitor; it is still a
+    refusal, so it must not count as the right passage cited."""
+    item = {"id": "x", "question": "q?", "answerable": True, "expected_docs": ["essays/x"],
+            "support": ["the answer is here"], "reference_answer": "here"}
+    row = score_item(_PointingChain("the answer is here"), item)
+    assert row.refused and row.citation_recall == 0 and row.cited_docs == []
+    assert row.citation_precision is None and not row.answer_hit
