@@ -516,7 +516,8 @@ def _leans_back(item: Scored, places: dict[tuple[int, int], Scored], room: int
     and says nothing alone: "These include both ML metrics…" needs what
     "these" are."""
     before = places.get((item.passage, item.sentence.index - 1))
-    if before is None or not _POINTS_BACK.match(readable(item.sentence.text) or "") \
+    opening = (readable(item.sentence.text) or "").lstrip("…")  # "…these" once "But" is cut
+    if before is None or not _POINTS_BACK.match(opening) \
             or ITEM_SEP in before.sentence.text:
         return []
     text = readable(before.sentence.text)

@@ -244,6 +244,15 @@ def test_a_point_opening_on_these_is_quoted_with_the_sentence_before_it():
                      "These include both ML metrics and business metrics.")
 
 
+def test_a_point_opening_on_a_cut_connective_and_these_still_gets_its_sentence_before():
+    """ "However, these…" is shown as "…these…": it needs what "these" are too."""
+    passage = _passage_of("Define the metrics to aim for.",
+                          "However, these include both ML metrics and business metrics.")
+    scored = [Scored(0.8, 0, passage.sentences[1]), Scored(0.1, 0, passage.sentences[0])]
+    (_, quote, _), = points(ExtractiveAnswerer().compose(scored, [passage]).text)
+    assert quote.startswith("Define the metrics to aim for."), quote
+
+
 def test_a_point_does_not_go_on_with_what_another_point_quotes():
     first = _passage_of("Most companies ask for a PhD.", "A degree is not required.")
     second = Passage(chunk_id="c2", doc_id="e", title="U", heading="H",
