@@ -295,6 +295,24 @@ def test_refusal_lists_resources_and_starters_come_back(open_page):
     page.screenshot(path=str(SHOTS / "refusal.png"))
 
 
+def test_a_refusal_points_to_the_closest_passage_which_opens(open_page):
+    """A career question the corpus does not answer is refused, with the closest
+    passage quoted; its [1] opens a card with the quote marked, on screen."""
+    page = open_page()
+    ask(page, "How do I write a cover letter?")
+    last = page.locator("#chat .bot").last
+    assert "doesn't cover" in last.inner_text() and "closest it comes" in last.inner_text()
+    chips = last.locator("details.chip")
+    assert chips.count() == 1
+    last.get_by_role("link", name="source 1: ").first.click()
+    card = chips.first
+    page.wait_for_function("e => e.open", arg=card.element_handle())
+    assert card.locator("mark").count() >= 1
+    page.wait_for_timeout(600)
+    assert uncovered(page, card)
+    page.screenshot(path=str(SHOTS / "refusal-closest.png"))
+
+
 def test_long_message_shows_the_limit_while_typing(open_page):
     page = open_page()
     page.locator("#question textarea").fill("I work in retail. " * 150 + "How do I find a mentor?")
