@@ -146,27 +146,6 @@ def _own_words(text: str, speller: Speller | None) -> str:
     return drop_filler(speller.correct(text) if speller else text)
 
 
-def _thread(history: list[dict[str, str]], speller: Speller | None) -> str:
-    """The previous question, with the ones before it that it leaned on: after
-    "what are the streams of the ML program?", "how do i join?" and "who runs
-    it?", "it" is the program, named two turns back (visitor trial 7 got the
-    organisational structure: only "how do i join?" was read with it)."""
-    exchanges: list[tuple[str, str]] = []  # (question, the answer that followed it)
-    for turn in history:
-        if turn["role"] == "user":
-            exchanges.append((turn["content"], ""))
-        elif exchanges:
-            exchanges[-1] = (exchanges[-1][0], turn["content"])
-    thread: list[str] = []
-    for i in range(len(exchanges) - 1, -1, -1):
-        thread.insert(0, _own_words(exchanges[i][0], speller))
-        before = exchanges[i - 1] if i else None
-        if before is None or not leans_on_history(thread[0], " ".join(before),
-                                                  exchanges[i][0]):
-            break
-    return " ".join(thread)
-
-
 def _previous(history: list[dict[str, str]], role: str) -> str:
     turns = [t["content"] for t in history if t["role"] == role]
     return turns[-1].strip() if turns else ""
@@ -201,7 +180,7 @@ def understand(text: str, history: list[dict[str, str]], speller: Speller | None
     question, answer = _previous(history, "user"), _previous(history, "assistant")
     follows = leans_on_history(own, f"{question} {answer}", text)
     if follows and question:
-        context = _thread(history, speller)
+        context = _own_words(question, speller)
         searches.append(f"{context} {own}")
     if follows and answer:
         searches.append(f"{own} {_answer_words(answer)}")

@@ -139,15 +139,3 @@ def test_a_request_to_sum_up_is_read_as_the_questions_answered():
     assert understand("can you sum up what you told me in 3 bullet points?", quoted,
                       SPELLER).recap
     assert not understand("tl;dr pls", HISTORY, SPELLER).recap, "nothing was quoted"
-
-
-def test_a_follow_up_of_a_follow_up_is_read_with_the_question_they_both_lean_on():
-    """visitor trial 7: "who runs it?" after "how do i join?" after a question
-    about the program; "it" is the program, two turns back."""
-    history = [*HISTORY, {"role": "user", "content": "ok. how do i join?"},
-               {"role": "assistant", "content": "Everyone joins the Slack channel [1]."}]
-    query = understand("and who runs it?", history, SPELLER)
-    assert "three streams" in query.condensed and "join" in query.condensed
-    fresh = [{"role": "user", "content": "How do I find a mentor?"},
-             {"role": "assistant", "content": "Ask people you admire [1]."}, *HISTORY]
-    assert "mentor?" not in understand("and how often do they meet?", fresh, SPELLER).condensed
