@@ -30,9 +30,12 @@ from core.text import strip_markers, tokenize
 # holding one is also searched with the previous turn; the fusion keeps the
 # question's own search too, so a false alarm costs little. ("which" alone is
 # not one: "which websites help you find a mentor?" stands on its own, and read
-# with the previous turn it pulled that turn's topic into the answer.)
+# with the previous turn it pulled that turn's topic into the answer. Nor is
+# "are there", "is there": it introduces, it does not point back; visitor trial 8's
+# "are there websites where u can find mentors?" was searched with the last turn.)
 _REFERS_BACK = re.compile(
-    r"\b(it|its|they|them|their|that|this|those|these|there|he|she|him|his|her|"
+    r"\b(it|its|they|them|their|that|this|those|these|(?<!is )(?<!are )(?<!was )(?<!were )there|"
+    r"he|she|him|his|her|"
     r"one|ones|the (?:author|essay|program|blog|article|post|writer|book|list))\b", re.I)
 # A visitor changing the subject: the question after it is not read with the last turn.
 _NEW_TOPIC = re.compile(
@@ -55,7 +58,7 @@ FILLER = frozenset([
     "yep", "yup", "nah", "nope", "ok", "okay", "okey", "cool", "hey", "hi", "hello", "hiya",
     "yo", "guys", "bro", "dude", "mate", "folks", "ppl", "sooo", "soo", "super", "totally",
     "really", "pretty", "gonna", "wanna", "gotta", "lemme", "dunno", "ya", "u", "ur", "im",
-    "ive", "dont", "cant", "thanks", "thank", "cheers", "anyway", "anyways", "though",
+    "ive", "thanks", "thank", "cheers", "anyway", "anyways", "though",
     "tho", "stuff",
 ])
 # A message longer than this (in words) is searched with its question sentences too.

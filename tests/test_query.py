@@ -139,3 +139,16 @@ def test_a_request_to_sum_up_is_read_as_the_questions_answered():
     assert understand("can you sum up what you told me in 3 bullet points?", quoted,
                       SPELLER).recap
     assert not understand("tl;dr pls", HISTORY, SPELLER).recap, "nothing was quoted"
+
+
+def test_a_negation_is_never_dropped_as_filler():
+    """visitor trial 8: "i def cant afford to pay one" was searched as "i def afford"."""
+    assert "cant afford" in drop_filler("i def cant afford to pay one rn")
+    assert "dont have" in drop_filler("lol i dont have money")
+
+
+def test_are_there_introduces_rather_than_points_back():
+    """visitor trial 8: "are there websites…?" was read with the previous question."""
+    assert not understand("are there websites where you can find mentors?", HISTORY,
+                          SPELLER).follow_up
+    assert understand("is there a free one?", HISTORY, SPELLER).follow_up
