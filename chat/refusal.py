@@ -3,7 +3,10 @@
 1. *Is the question about this corpus's domain at all?* A logistic regression
    over the question's embedding, trained on general career questions against
    general off-topic ones (``evals/background/``), plus the corpus's own
-   sentences as in-domain examples. Off-domain: refuse.
+   sentences as in-domain examples. Off-domain: refuse, unless a corpus
+   sentence matches the question better than any dev out-of-scope question
+   the model refused ("whats topmate" reads as off-topic, its best sentence
+   is at 0.78).
 2. *Does the corpus support an answer?* A logistic regression over a few
    signals of the retrieval (``Signals``), fitted on the dev split's answerable
    and out-of-scope career questions, its threshold set for a target false
@@ -122,6 +125,7 @@ class Refusal:
             self._domain_w = np.asarray(dom["weights"], dtype=np.float32)
             self._domain_b = float(dom["bias"])
             self.domain_threshold = float(dom["threshold"])
+            self.domain_override = float(dom["override_best_sentence"])
             if list(sup["signals"]) != list(SIGNALS):
                 raise CalibrationError(f"calibrated for signals {sup['signals']}, "
                                        f"this code has {list(SIGNALS)}: run careerbot calibrate")
@@ -176,7 +180,11 @@ class Refusal:
                                          self._support_w, self._support_b)[0])
 
     def decide(self, signals: Signals) -> Decision:
-        if signals.domain < self.domain_threshold:
+        """Off-domain only if no corpus sentence matches better than any dev
+        out-of-scope question the domain model refused (``domain_override``):
+        a model of general wording reads "whats topmate" as off-topic."""
+        if signals.domain < self.domain_threshold and \
+                signals.best_sentence <= self.domain_override:
             return Decision(False, "off-domain", 0.0)
         support = self.support(signals)
         if support < self.support_threshold:

@@ -41,7 +41,8 @@ def write_hash_calibration(folder: Path) -> Path:
     weights = [10.0 if name == "best_sentence" else 0.0 for name in SIGNALS]
     calibration = {
         "embedding_model": HASH,
-        "domain": {"weights": [0.0] * examples.shape[1], "bias": 1.0, "threshold": 0.0},
+        "domain": {"weights": [0.0] * examples.shape[1], "bias": 1.0, "threshold": 0.0,
+                   "override_best_sentence": 1.0},
         "generic": {"examples": "hash.generic.npy"},
         "support": {"signals": list(SIGNALS), "mean": [0.0] * len(SIGNALS),
                     "scale": [1.0] * len(SIGNALS), "weights": weights,

@@ -16,7 +16,8 @@ CALIBRATION = ROOT / "evals" / "calibration.json"
 
 
 def _calibration(threshold: float = 0.5) -> dict:
-    return {"domain": {"weights": [1.0, 0.0], "bias": 0.0, "threshold": 0.0},
+    return {"domain": {"weights": [1.0, 0.0], "bias": 0.0, "threshold": 0.0,
+                       "override_best_sentence": 0.9},
             "support": {"signals": list(SIGNALS), "mean": [0.0] * len(SIGNALS),
                         "scale": [1.0] * len(SIGNALS),
                         "weights": [4.0] + [0.0] * (len(SIGNALS) - 1),
@@ -37,8 +38,17 @@ def test_the_committed_calibration_matches_the_code_and_data():
 
 def test_off_domain_is_refused_before_support_is_asked():
     refusal = Refusal(_calibration())
-    decision = refusal.decide(_signals(best=1.0, domain=-1.0))
+    decision = refusal.decide(_signals(best=0.8, domain=-1.0))
     assert not decision.answer and decision.reason == "off-domain"
+
+
+def test_a_corpus_sentence_closer_than_any_vetoed_question_overrides_the_domain_veto():
+    """"whats topmate" reads as off-topic to the domain model, but a corpus
+    sentence matches it better than any dev out-of-scope question the veto
+    refused: the support model decides."""
+    refusal = Refusal(_calibration(threshold=0.5))
+    assert refusal.decide(_signals(best=0.95, domain=-1.0)).answer
+    assert refusal.decide(_signals(best=0.9, domain=-1.0)).reason == "off-domain"
 
 
 def test_support_below_the_threshold_is_refused_as_unsupported():
