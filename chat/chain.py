@@ -33,7 +33,7 @@ from chat.guard import Guarded, guard
 from chat.query import Query, drop_filler, understand
 from chat.refusal import Decision, Refusal, Signals, measure, names_a_title
 from chat.retriever import Retriever
-from chat.verify import verify
+from chat.verify import Verified, verify
 from core.config import Settings
 from core.embedder import Embedder, get_embedder
 from core.store import StoreError, forget_client, read_generation
@@ -290,7 +290,7 @@ class Chain:
                       citations=citations, query=ctx.query.condensed, notice=ctx.notice,
                       backend=self.answerer.name, retrieved=ctx.passages)
 
-    def _pointer(self, ctx: _Context):
+    def _pointer(self, ctx: _Context) -> Verified | None:
         """The best unit of the passages, as one checked, cited point (or None)."""
         best = select(ctx.scored)[:1]
         if not best:
