@@ -146,10 +146,10 @@ def firsthand(scored: list[Scored], passages: list[Passage]) -> list[Scored]:
     filtered: it repeats what was said.) If nothing quotable is left, nothing
     is dropped.
     """
-    best = next((p.doc_id for p in passages if not p.neighbour), None)
-    kept = [s for s in scored
-            if passages[s.passage].kind != "resource" or passages[s.passage].doc_id == best]
-    return kept if any(readable(s.sentence.text) for s in kept) else scored
+    best = _top_document(passages)
+    return _unless_nothing_left(scored, [
+        s for s in scored
+        if passages[s.passage].kind != "resource" or passages[s.passage].doc_id == best])
 
 
 def outvoted(scored: list[Scored], passages: list[Passage]) -> list[Scored]:
@@ -171,10 +171,19 @@ def outvoted(scored: list[Scored], passages: list[Passage]) -> list[Scored]:
     two-part questions, whose parts may each have their own document.
     """
     chosen = select(scored)
-    top = next((p.doc_id for p in passages if not p.neighbour), None)
+    top = _top_document(passages)
     if not chosen or passages[chosen[0].passage].doc_id == top:
         return scored
-    kept = [s for s in scored if passages[s.passage].doc_id != top]
+    return _unless_nothing_left(scored, [s for s in scored if passages[s.passage].doc_id != top])
+
+
+def _top_document(passages: list[Passage]) -> str | None:
+    """The best-retrieved passage's document (neighbours were not retrieved)."""
+    return next((p.doc_id for p in passages if not p.neighbour), None)
+
+
+def _unless_nothing_left(scored: list[Scored], kept: list[Scored]) -> list[Scored]:
+    """``kept``, unless it holds nothing quotable: a filter never empties an answer."""
     return kept if any(readable(s.sentence.text) for s in kept) else scored
 
 
@@ -547,15 +556,12 @@ def section_of(passage: Passage, unit: str) -> str:
     "What the essays say", "When to use it"); its own heading names the first
     only, and an editor's "What the essays say" was shown as "What it is"
     (visitor trial 7)."""
-    words = unit.replace("*", "").split()[:6]
-    if not words:
-        return passage.heading
-    found = re.search(r"\W+".join(re.escape(w.strip("“”\"'…")) for w in words if w.strip("“”\"'…")),
-                      passage.text.replace("*", ""))
+    words = [w for w in (w.strip("“”\"'…") for w in unit.replace("*", "").split()[:6]) if w]
+    text = passage.text.replace("*", "")
+    found = re.search(r"\W+".join(map(re.escape, words)), text) if words else None
     if not found:
         return passage.heading
-    inside = [m.group(1) for m in _HEADING_LINE.finditer(passage.text.replace("*", ""))
-              if m.start() < found.start()]
+    inside = [m.group(1) for m in _HEADING_LINE.finditer(text) if m.start() < found.start()]
     return inside[-1] if inside else passage.heading
 
 

@@ -132,10 +132,12 @@ def drop_filler(text: str) -> str:
 
 
 def _is_filler(word: str, before: str) -> bool:
-    bare = word.lower().strip(".,!?;:'\"()")
-    if bare == "like" and before.lower().strip(".,!?;:'\"()") in _LIKE_MEANS:
-        return False
-    return bare in FILLER
+    bare = _bare(word)
+    return bare in FILLER and not (bare == "like" and _bare(before) in _LIKE_MEANS)
+
+
+def _bare(word: str) -> str:
+    return word.lower().strip(".,!?;:'\"()")
 
 
 def question_sentences(text: str) -> str:
