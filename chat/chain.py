@@ -140,7 +140,7 @@ class Chain:
         self._retriever = Retriever(self.settings, self.embedder)
         self._generation = generation
 
-    def topics(self, limit: int = 7) -> list[str]:
+    def topics(self, limit: int = 20) -> list[str]:
         """What the corpus covers, for refusals: essays and resources."""
         return self.retriever.snapshot().topics(limit)
 

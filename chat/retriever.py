@@ -62,16 +62,24 @@ class IndexSnapshot:
         """Inverse document frequency; a term the corpus never uses scores highest."""
         return math.log((len(self.ids) + 1) / (self.df.get(term, 0) + 0.5))
 
-    def topics(self, limit: int = 7) -> list[str]:
+    def topics(self, limit: int = 20) -> list[str]:
         """What the corpus covers, for refusals: every essay (up to ``limit`` - 1),
-        longest first, then resources. Essays alone hid the resources (courses,
-        programmes, sites) from a visitor told what else to ask about; three
-        essays of five left out one that a refusal then named as the closest
-        ("Seeking mentors…", visitor trial 4)."""
+        longest first, then resources by their short names ("Kaggle", not
+        "Kaggle: competitions and datasets…"). Essays alone hid the resources
+        (courses, programmes, sites) from a visitor told what else to ask about;
+        three essays of five left out one that a refusal then named as the
+        closest ("Seeking mentors…", visitor trial 4); seven names in all left
+        out the mentoring sites a visitor asks about by name (visitor trial 8)."""
         essays = [t for t, k, _ in self.titles if k == "essay"]
-        others = [t for t, k, _ in self.titles if k != "essay"
+        others = [_short_name(t) for t, k, _ in self.titles if k != "essay"
                   and not any(e.lower() in t.lower() for e in essays)]  # its essay's page
         return (essays[:limit - 1 if others else limit] + others)[:limit]
+
+
+def _short_name(title: str) -> str:
+    """A resource page's name without its gloss: "MentorCruise: online mentoring
+    marketplace" -> "MentorCruise"; "Coursera … courses (Andrew Ng)" drops the brackets."""
+    return re.sub(r"\s*\([^)]*\)\s*$", "", title.split(":")[0]).strip() or title
 
 
 def _store_errors(fn):

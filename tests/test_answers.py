@@ -88,7 +88,7 @@ def test_every_refusal_says_what_the_corpus_covers(answers):
         if answer.refused:  # and cites at most the closest passage, said to be that
             assert len(answer.citations) <= 1
             assert not answer.citations or "which may not be what you asked" in answer.answer
-            assert 3 <= len(answer.topics) <= 7  # every essay, then resources
+            assert 3 <= len(answer.topics) <= 20  # every essay, then resources
             assert all(topic in answer.answer for topic in answer.topics)
 
 
@@ -308,13 +308,16 @@ def test_a_recap_repeats_a_resource_page_it_quoted(hash_chain):
     assert "resources/mentorcruise" in [c.doc_id for c in recap.citations], recap.answer
 
 
-def test_a_refusal_names_every_essay_and_some_resources(hash_chain):
+def test_a_refusal_names_every_essay_and_every_resource(hash_chain):
     """Three essays of five were named; a refusal then pointed to the fourth as
-    the closest without naming it as covered (visitor trial 4)."""
+    the closest without naming it as covered (visitor trial 4). Seven names in
+    all left out the mentoring sites visitors ask about (visitor trial 8)."""
     titles = hash_chain.retriever.snapshot().titles
     essays = {t for t, kind, _ in titles if kind == "essay"}
     named = hash_chain.topics()
     assert len(essays) >= 5 and essays <= set(named)
-    assert set(named) - essays, "resources are named too"
+    for site in ("MentorCruise", "Topmate", "vLookUp", "Kaggle"):
+        assert site in named, f"{site} is named by its short name: {named}"
+    assert not [n for n in named if ":" in n], "resources are named without their gloss"
     assert not [(a, b) for a in named for b in named if a != b and a.lower() in b.lower()], \
         "an essay's own resource page is not named as well"
