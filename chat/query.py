@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from chat.condense import looks_like_follow_up
 from chat.spelling import Speller
-from core.text import strip_markers, tokenize
+from core.text import ITEM_SEP, strip_markers, tokenize
 
 # Words that point back at the conversation. With history present, a question
 # holding one is also searched with the previous turn; the fusion keeps the
@@ -168,6 +168,68 @@ def _said_words(answer: str) -> str:
     return strip_markers(" ".join(quoted) if quoted else answer)
 
 
+# "the third one", "the 2nd step", "the last one", "the speaking one": a pointer
+# at one thing of the previous answer. Resolved against that answer's list (its
+# items) or, for an ordinal and no list, its points.
+_ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4,
+             "4th": 4, "fifth": 5, "5th": 5, "sixth": 6, "6th": 6, "seventh": 7, "7th": 7,
+             "last": -1}
+_THINGS = r"(?:one|ones|step|stage|phase|item|point|option|site|website|platform|thing)"
+_POINTER = re.compile(
+    rf"\b(?:the|that|this)\s+(?:(?P<nth>{'|'.join(_ORDINALS)})\s+{_THINGS}|"
+    rf"(?P<word>[a-z][a-z-]{{2,}})\s+ones?)\b", re.I)  # "the explore phase" names; "the explore one" points
+# "the same one", "the other one", "the right one": not a pointer at an item.
+_NOT_A_NAME = frozenset(["same", "other", "right", "wrong", "best", "worst", "next", "new",
+                         "only", "main", "whole", "free", "paid", "good", "bad", "easy", "hard"])
+_ITEM_BREAK = re.compile(r";\s+|,\s+(?:and\s+)?|\s+and\s+")
+
+
+def resolve_pointer(own: str, answer: str) -> str:
+    """``own`` with "the third one" / "the speaking one" replaced by the thing
+    of the previous ``answer`` it points at; ``own`` unchanged if none is found.
+
+    Read with the previous question glued on, "tell me more about the third one"
+    after Ng's five steps was answered with the first step (visitor trial 8):
+    the search had the whole list and no way to tell which item was meant.
+    """
+    match = _POINTER.search(own)
+    if not match or not answer:
+        return own
+    items = _listed(answer)
+    if match["nth"]:
+        n = _ORDINALS[match["nth"].lower()]
+        pool = items or [q.split(". ")[0] for q in _QUOTED.findall(answer)]
+        if not pool or n > len(pool):
+            return own
+        thing = pool[n - 1] if n > 0 else pool[-1]
+    else:
+        if match["word"].lower() in _NOT_A_NAME:
+            return own
+        stems = set(tokenize(match["word"]))
+        thing = next((i for i in items or _pieces(answer) if stems & set(tokenize(i))), "")
+        if not stems or not thing:
+            return own
+    return f"{own[:match.start()]}{strip_markers(thing).strip(' .')}{own[match.end():]}"
+
+
+def _listed(answer: str) -> list[str]:
+    """The items of the first list the answer shows: a quote's "…: a; b; c" (how
+    list units are quoted) or, in plain prose, "She lists six: a, b and c"."""
+    for text in _QUOTED.findall(answer) or [answer]:
+        _, colon, rest = text.partition(": ")
+        if not colon:
+            continue
+        items = rest.split(ITEM_SEP) if ITEM_SEP in rest else _ITEM_BREAK.split(rest)
+        if len(items) >= 2:
+            return [i.strip(" .") for i in items]
+    return []
+
+
+def _pieces(answer: str) -> list[str]:
+    """The answer cut at commas, semicolons and "and": where a named thing sits."""
+    return [p for p in _ITEM_BREAK.split(_said_words(answer)) if p.strip()]
+
+
 def understand(text: str, history: list[dict[str, str]], speller: Speller | None,
                rewrite: str | None = None) -> Query:
     """The ``Query`` for a guarded question; ``rewrite`` is an LLM's standalone
@@ -184,6 +246,9 @@ def understand(text: str, history: list[dict[str, str]], speller: Speller | None
     context = ""
     question, answer = _previous(history, "user"), _previous(history, "assistant")
     follows = leans_on_history(own, f"{question} {answer}", text)
+    if follows:
+        own = resolve_pointer(own, answer)
+        searches[0] = own
     if follows and question:
         context = _own_words(question, speller)
         searches.append(f"{context} {own}")

@@ -55,6 +55,17 @@ def test_a_follow_up_is_answered_for_what_it_asks(chain):
     assert "meet" in first, answer.answer
 
 
+def test_the_third_one_is_answered_with_the_third_item(chain):
+    """visitor trial 8: "the third one" after Ng's five steps got the first step."""
+    first = chain.ask("What are Andrew Ng's steps for scoping a project?")
+    assert "Evaluate the feasibility" in first.answer, "precondition: the steps are listed"
+    history = [{"role": "user", "content": first.question},
+               {"role": "assistant", "content": first.answer}]
+    answer = chain.ask("tell me more about the third one", history)
+    lead = answer.answer.split("[1]")[0]
+    assert "feasibility" in lead and "Identify the business problem" not in lead, answer.answer
+
+
 def test_few_plain_questions_are_refused(answers, reference_items):
     refused = [i["id"] for i in _plain(reference_items) if answers[i["id"]].refused]
     assert len(refused) <= 0.05 * len(_plain(reference_items)), refused

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from chat.query import drop_filler, question_parts, question_sentences, understand
+from chat.query import drop_filler, question_parts, question_sentences, resolve_pointer, understand
 from chat.spelling import Speller
 
 SPELLER = Speller(Counter({"mentor": 3, "maths": 2, "program": 4, "meet": 1}))
@@ -152,3 +152,34 @@ def test_are_there_introduces_rather_than_points_back():
     assert not understand("are there websites where you can find mentors?", HISTORY,
                           SPELLER).follow_up
     assert understand("is there a free one?", HISTORY, SPELLER).follow_up
+
+
+STEPS = ("*How to Build a Career in AI* — CHAPTER 4: “Here are five steps to help you "
+         "determine the scope of projects: Identify the business problem (not the AI "
+         "problem); Brainstorm IT solutions; Evaluate the feasibility and value of potential "
+         "solutions; Define the stages; Budget for resources.” [1]")
+
+
+def test_the_third_one_is_the_third_item_of_the_list_the_answer_showed():
+    """visitor trial 8: "the third one" after Ng's five steps was answered with
+    the first step; the whole list was searched, not the item meant."""
+    history = [{"role": "user", "content": "What are Ng's steps for scoping a project?"},
+               {"role": "assistant", "content": STEPS}]
+    query = understand("tell me more about the third one", history, SPELLER)
+    assert "Evaluate the feasibility and value of potential solutions" in query.own
+    assert "the third one" not in query.searches[0]
+    assert resolve_pointer("and the last step?", STEPS) == "and Budget for resources?"
+
+
+def test_the_x_one_is_the_item_naming_x():
+    plain = ("She lists six: be more aware of industry trends, build connections, actively "
+             "seek public speaking opportunities, and look for roles in AI safety.")
+    assert "public speaking opportunities" in resolve_pointer("why the speaking one?", plain)
+
+
+def test_what_names_a_thing_itself_is_not_resolved():
+    """"the explore phase" names a phase; "the same one" points at nothing listed;
+    an ordinal past the list's end finds nothing."""
+    for question in ("what comes after the explore phase?", "is it the same one?",
+                     "what about the ninth step?", "and the seventh one?"):
+        assert resolve_pointer(question, STEPS) == question
