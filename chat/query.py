@@ -175,9 +175,10 @@ _ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, 
              "4th": 4, "fifth": 5, "5th": 5, "sixth": 6, "6th": 6, "seventh": 7, "7th": 7,
              "last": -1}
 _THINGS = r"(?:one|ones|step|stage|phase|item|point|option|site|website|platform|thing)"
+# (Only "one" after a word: "the explore phase" names a phase, "the explore one" points.)
 _POINTER = re.compile(
     rf"\b(?:the|that|this)\s+(?:(?P<nth>{'|'.join(_ORDINALS)})\s+{_THINGS}|"
-    rf"(?P<word>[a-z][a-z-]{{2,}})\s+ones?)\b", re.I)  # "the explore phase" names; "the explore one" points
+    rf"(?P<word>[a-z][a-z-]{{2,}})\s+ones?)\b", re.I)
 # "the same one", "the other one", "the right one": not a pointer at an item.
 _NOT_A_NAME = frozenset(["same", "other", "right", "wrong", "best", "worst", "next", "new",
                          "only", "main", "whole", "free", "paid", "good", "bad", "easy", "hard"])
