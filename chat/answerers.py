@@ -124,7 +124,8 @@ def score_sentences(query: str, vector: np.ndarray, passages: list[Passage],
             if _planted(sentence):  # a planted instruction is never an answer
                 carried = 0.0
                 continue
-            if _announces(sentence.text):  # "…here is some advice.": what follows is it
+            # "…here is some advice." and a label, "My honest answer 5#": what follows is it
+            if _announces(sentence.text) or sentence.text.rstrip().endswith("#"):
                 carried = max(score, carried)
                 continue
             scored.append(Scored(max(score, carried), n, sentence))

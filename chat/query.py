@@ -178,10 +178,11 @@ _THINGS = r"(?:one|ones|step|stage|phase|item|point|option|site|website|platform
 # (Only "one" after a word: "the explore phase" names a phase, "the explore one" points.)
 _POINTER = re.compile(
     rf"\b(?:the|that|this)\s+(?:(?P<nth>{'|'.join(_ORDINALS)})\s+{_THINGS}|"
-    rf"(?P<word>[a-z][a-z-]{{2,}})\s+ones?)\b", re.I)
+    rf"(?P<word>[a-z][a-z-]{{2,}}(?:\s+[a-z][a-z-]{{2,}}){{0,2}})\s+ones?)\b", re.I)
 # "the same one", "the other one", "the right one": not a pointer at an item.
 _NOT_A_NAME = frozenset(["same", "other", "right", "wrong", "best", "worst", "next", "new",
                          "only", "main", "whole", "free", "paid", "good", "bad", "easy", "hard"])
+ITEM_WORDS = 6   # a thing named in a sentence's list ("mathematics in the context of ML")
 _ITEM_BREAK = re.compile(r";\s+|,\s+(?:and\s+)?|\s+and\s+")
 
 
@@ -204,12 +205,13 @@ def resolve_pointer(own: str, answer: str) -> str:
             return own
         thing = pool[n - 1] if n > 0 else pool[-1]
     else:
-        if match["word"].lower() in _NOT_A_NAME:
+        stems = set(tokenize(" ".join(w for w in match["word"].lower().split()
+                                      if w not in _NOT_A_NAME)))
+        shared = [(len(stems & set(tokenize(i))), i) for i in items or _pieces(answer)]
+        best = max(shared, key=lambda x: x[0], default=(0, ""))
+        if not stems or not best[0]:
             return own
-        stems = set(tokenize(match["word"]))
-        thing = next((i for i in items or _pieces(answer) if stems & set(tokenize(i))), "")
-        if not stems or not thing:
-            return own
+        thing = best[1]
     return f"{own[:match.start()]}{strip_markers(thing).strip(' .')}{own[match.end():]}"
 
 
@@ -220,10 +222,28 @@ def _listed(answer: str) -> list[str]:
         _, colon, rest = text.partition(": ")
         if not colon:
             continue
-        items = rest.split(ITEM_SEP) if ITEM_SEP in rest else _ITEM_BREAK.split(rest)
+        items = rest.split(ITEM_SEP) if ITEM_SEP in rest else _prose_items(rest)
         if len(items) >= 2:
             return [i.strip(" .") for i in items]
-    return []
+    # no introduced list: a sentence naming three short things or more, "He lists
+    # the topics as ML skills, deep learning, maths and software development."
+    # (the first item carries the sentence's start).
+    named = [items for items in map(_prose_items, _SENTENCE_END.split(_said_words(answer)))
+             if all(len(i.split()) <= ITEM_WORDS for i in items[1:])]
+    return max(named, key=len, default=[])
+
+
+def _prose_items(text: str) -> list[str]:
+    """"a, b, c and d." -> [a, b, c, d]: commas first (an item may hold "and":
+    "evaluate the feasibility and value…"), the last "and" only between the
+    last two; "a and b" alone is not a list."""
+    first = text.split(". ")[0]
+    items = [i.strip(" .") for i in re.split(r",\s+|;\s+", first) if i.strip(" .")]
+    if len(items) < 2:
+        return []
+    last = re.split(r"\s+(?:and|or)\s+", re.sub(r"^(?:and|or)\s+", "", items[-1]), maxsplit=1)
+    items = items[:-1] + [i for i in last if i]
+    return [re.sub(r"^(?:and|or)\s+", "", i) for i in items] if len(items) >= 3 else []
 
 
 def _pieces(answer: str) -> list[str]:

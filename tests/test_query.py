@@ -183,3 +183,18 @@ def test_what_names_a_thing_itself_is_not_resolved():
     for question in ("what comes after the explore phase?", "is it the same one?",
                      "what about the ninth step?", "and the seventh one?"):
         assert resolve_pointer(question, STEPS) == question
+
+
+def test_a_list_named_in_a_sentence_is_pointed_into():
+    """A reply in prose names things without a colon: "the last one" is the last."""
+    said = ("He names the core skills as statistics, data wrangling, model evaluation "
+            "and clear writing. He adds that practice matters most.")
+    assert resolve_pointer("ok and the last one?", said) == "ok and clear writing?"
+    assert "data wrangling" in resolve_pointer("what about the 2nd one", said)
+
+
+def test_a_sentence_that_only_has_commas_is_not_a_list():
+    said = ("He worked on two stacks, machine learning and big data; for big data he read "
+            "the core papers such as the one on resilient distributed datasets for Spark.")
+    assert resolve_pointer("how did he practise for the second one?", said) == \
+        "how did he practise for the second one?"

@@ -180,6 +180,24 @@ def test_an_announcement_passes_its_score_to_what_it_announces():
     assert all(s.sentence.index != 0 for s in scored)
 
 
+def test_a_numbered_label_passes_the_question_s_score_to_the_answer_under_it():
+    """The IT-to-ML essay answers its own questions under labels: "Do I feel under
+    paid and under worked?" / "My honest answer 5#" / "Hell yes, but…". The
+    question's score went to the label, a stub, and the answer was never quoted."""
+    ask = np.array([1.0, 0.0, 0.0, 0.0])
+    units = [Sentence(text="Do I feel under paid and under worked?", index=0, vector=ask,
+                      faq=True),
+             Sentence(text="My honest answer 5#", index=1, vector=ask),
+             Sentence(text="Hell yes, but I had left all hope of a higher payment slab.",
+                      index=2, vector=np.array([0.0, 1.0, 0.0, 0.0])),
+             Sentence(text="I was bored as well at work most days.", index=3,
+                      vector=np.array([0.5, 0.5, 0.7, 0.0]))]
+    passage = Passage(chunk_id="c", doc_id="d", title="T", heading="H", text="", rank=0,
+                      sentences=units)
+    scored = score_sentences("was he under paid", ask, [passage])
+    assert scored[0].sentence.index == 2, [s.sentence.text for s in scored]
+
+
 def test_each_part_of_a_two_part_question_gets_its_best_unit_first():
     """Scored for the whole message, three units about the survey's date beat
     the one with the number of answers; the second part lifts it."""
