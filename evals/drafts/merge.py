@@ -14,7 +14,8 @@ split_of = {t: v["split"] for part in ("answerable", "out_of_scope")
             for t, v in topics[part].items()}
 out = []
 for name in ("legacy", "dev-answerable", "dev-oos", "test-answerable", "test-oos",
-             "dev2-answerable", "dev2-oos", "dev3-answerable", "dev3-oos"):
+             "dev2-answerable", "dev2-oos", "dev3-answerable", "dev3-oos",
+             "dev4-answerable", "dev4-oos"):
     for line in (HERE / f"{name}.jsonl").read_text().splitlines():
         if not line.strip():
             continue
