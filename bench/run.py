@@ -137,8 +137,7 @@ class Careerbot:
 
     def run(self, item: dict) -> dict:
         answer = self.chain.ask(item["question"], item.get("history"))
-        # a refusal's pointer to the closest passage is not an answer (as in the eval)
-        cited = [(c.doc_id, c.text) for c in answer.citations] if not answer.refused else []
+        cited = m.counted_citations(answer)
         # hit@k is scored on what the answer was given, as the eval does
         retrieved = [(p.doc_id, p.text) for p in answer.retrieved if not p.neighbour][:5]
         return {"retrieved": lambda: retrieved,

@@ -171,11 +171,18 @@ def outvoted(scored: list[Scored], passages: list[Passage]) -> list[Scored]:
     nothing readable is left, nothing is dropped. The chain skips it for
     two-part questions, whose parts may each have their own document.
     """
-    chosen = select(scored)
+    best = leading(scored)
     top = _top_document(passages)
-    if not chosen or passages[chosen[0].passage].doc_id == top:
+    if best is None or passages[best.passage].doc_id == top:
         return scored
     return _unless_nothing_left(scored, [s for s in scored if passages[s.passage].doc_id != top])
+
+
+def leading(scored: list[Scored]) -> Scored | None:
+    """The unit an answer leads with: the best readable one, which is what
+    ``select`` picks first (its other rules only compare with units already
+    picked), found without picking the rest."""
+    return next((s for s in scored if readable(s.sentence.text)), None)
 
 
 def _top_document(passages: list[Passage]) -> str | None:

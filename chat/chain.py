@@ -22,10 +22,10 @@ from chat.answerers import (
     LLMError,
     cover_parts,
     firsthand,
+    leading,
     outvoted,
     said_again,
     score_sentences,
-    select,
     unsaid,
 )
 from chat.condense import looks_like_follow_up, normalise_history
@@ -292,10 +292,10 @@ class Chain:
 
     def _pointer(self, ctx: _Context) -> Verified | None:
         """The best unit of the passages, as one checked, cited point (or None)."""
-        best = select(ctx.scored)[:1]
-        if not best:
+        best = leading(ctx.scored)
+        if best is None:
             return None
-        draft = self.extractive.compose(best, ctx.passages)
+        draft = self.extractive.compose([best], ctx.passages)
         checked = verify(draft.text, ctx.passages, draft.quotes)
         return checked if checked.ok else None
 

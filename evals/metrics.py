@@ -11,8 +11,16 @@ import re
 from collections.abc import Sequence
 
 from core.text import MARKER_RUN, markers, strip_markers
+from core.types import Answer
 
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+
+
+def counted_citations(answer: Answer) -> list[tuple[str, str]]:
+    """The (doc_id, text) of what an ``Answer`` cites, as scored: a refusal's
+    pointer to the closest passage is not an answer and earns nothing (the eval
+    and the bench count alike)."""
+    return [] if answer.refused else [(c.doc_id, c.text) for c in answer.citations]
 
 
 def words(text: str) -> list[str]:

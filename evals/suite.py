@@ -74,8 +74,7 @@ def score_item(chain: Chain, item: dict) -> Row:
     doc_rank = m.first_hit([p.doc_id in item["expected_docs"] for p in retrieved])
     support_rank = m.first_hit([any(m.contains_support(p.text, s) for s in item["support"])
                                 for p in retrieved])
-    # a refusal's pointer to the closest passage is not an answer: it earns nothing
-    cited = [(c.doc_id, c.text) for c in answer.citations] if not answer.refused else []
+    cited = m.counted_citations(answer)
     return Row(
         id=item["id"], kind=item.get("kind", "plain"), split=item.get("split", ""),
         question=item["question"],

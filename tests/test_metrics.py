@@ -60,3 +60,16 @@ def test_answer_hit_finds_a_support_quoted_as_a_list_item():
     assert m.answer_hit(answer, ["Identify the business problem (not the AI problem)."])
     assert not m.answer_hit(answer, ["Evaluate the feasibility of potential solutions."])
     assert not m.answer_hit("Nothing here [1]", ["", "   "])
+
+
+def test_a_refusal_s_pointer_earns_nothing():
+    """A refusal quotes the closest passage; it is not an answer, so the eval and
+    the bench count none of its citations."""
+    from core.types import Answer, Citation
+
+    cite = Citation(n=1, doc_id="essays/a", title="A", heading="H", url="", source="",
+                    text="Ask someone who is more available.", score=1.0)
+    answered = Answer(question="q", answer="“Ask…” [1]", refused=False, citations=[cite])
+    refused = Answer(question="q", answer="not covered … [1]", refused=True, citations=[cite])
+    assert m.counted_citations(answered) == [("essays/a", cite.text)]
+    assert m.counted_citations(refused) == []
