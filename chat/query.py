@@ -174,7 +174,7 @@ def _said_words(answer: str) -> str:
 _ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4,
              "4th": 4, "fifth": 5, "5th": 5, "sixth": 6, "6th": 6, "seventh": 7, "7th": 7,
              "last": -1}
-_THINGS = r"(?:one|ones|step|stage|phase|item|point|option|site|website|platform|thing)"
+_THINGS = r"(?:one|ones|step|stage|phase|item|option|site|website|platform|(?P<said>point|thing))"
 # (Only "one" after a word: "the explore phase" names a phase, "the explore one" points.)
 _POINTER = re.compile(
     rf"\b(?:the|that|this)\s+(?:(?P<nth>{'|'.join(_ORDINALS)})\s+{_THINGS}|"
@@ -200,7 +200,10 @@ def resolve_pointer(own: str, answer: str) -> str:
     items = _listed(answer)
     if match["nth"]:
         n = _ORDINALS[match["nth"].lower()]
-        pool = items or [q.split(". ")[0] for q in _QUOTED.findall(answer)]
+        points = [q.split(". ")[0] for q in _QUOTED.findall(answer)]
+        # "the second thing (you said)" is a point of the answer; "the second one",
+        # "the second step" an item of its list, if it shows one
+        pool = points if match["said"] and len(points) > 1 else items or points
         if not pool or n > len(pool):
             return own
         thing = pool[n - 1] if n > 0 else pool[-1]

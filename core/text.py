@@ -36,7 +36,13 @@ def _stemmer():
 def tokenize(text: str) -> list[str]:
     """Lowercase word stems without stopwords; shared by index and query."""
     words = re.findall(r"[a-z0-9]+(?:[-'][a-z0-9]+)*", text.lower())
-    return _stemmer().stemWords([w for w in words if w not in STOPWORDS])
+    words = [_CODE.sub(r"\1\2", w) for w in words if w not in STOPWORDS]
+    return _stemmer().stemWords(words)
+
+
+# A name of letters and a number is typed with or without its hyphen: "dp-203" and
+# "dp203" are one word (visitor trial 9's "wat is dp203" found nothing of DP-203).
+_CODE = re.compile(r"^([a-z]{1,5})-(\d+)$")
 
 
 # ---- citation markers: "[n]", 1-based into the passages an answer was given ------

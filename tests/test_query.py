@@ -198,3 +198,22 @@ def test_a_sentence_that_only_has_commas_is_not_a_list():
             "the core papers such as the one on resilient distributed datasets for Spark.")
     assert resolve_pointer("how did he practise for the second one?", said) == \
         "how did he practise for the second one?"
+
+
+def test_the_second_thing_you_said_is_the_second_point_not_a_list_item():
+    """visitor trial 9: "the second thing you said" after an answer whose first
+    point was a list of questions took the list's second question."""
+    said = ("*T* — Chapter 8: “You can ask: What do you do on a typical day?; What tasks "
+            "matter most?; What skills matter?” [1] Chapter 8: “Finding someone to "
+            "interview is not always easy. Ask a friend first.” [2]")
+    assert resolve_pointer("the second thing you said, explain?", said).startswith(
+        "Finding someone to interview is not always easy")
+    assert resolve_pointer("and the second one?", said) == "and What tasks matter most??"
+
+
+def test_a_code_name_is_one_word_with_or_without_its_hyphen():
+    """visitor trial 9: "wat is dp203" found nothing of the DP-203 page."""
+    from core.text import tokenize
+
+    assert tokenize("wat is dp203")[-1] == tokenize("the DP-203 exam")[0]
+    assert tokenize("self-learning")[0] != tokenize("selflearning")[0]  # words stay words
