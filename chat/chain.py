@@ -217,7 +217,7 @@ class Chain:
             retriever = self.retriever  # one index, and one snapshot of it, per question
             snapshot = retriever.snapshot()
             query = understand(guarded.text, turns, snapshot.speller,
-                               self._rewrite(guarded.text, turns))
+                               self._rewrite(guarded.text, turns), snapshot.topics())
             if wordless and not query.follow_up:
                 return self._no_question(text, guarded)
             vectors = list(self.embedder.embed(query.searches))

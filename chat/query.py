@@ -20,6 +20,7 @@ about visas), helped by ``context``; sentence selection aims at both.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from chat.condense import looks_like_follow_up
@@ -255,9 +256,11 @@ def _pieces(answer: str) -> list[str]:
 
 
 def understand(text: str, history: list[dict[str, str]], speller: Speller | None,
-               rewrite: str | None = None) -> Query:
+               rewrite: str | None = None, names: Sequence[str] = ()) -> Query:
     """The ``Query`` for a guarded question; ``rewrite`` is an LLM's standalone
-    version of a follow-up, used as one more search when given."""
+    version of a follow-up, used as one more search when given; ``names`` are
+    the corpus's documents by name ("MentorCruise", "Kaggle"): a question naming
+    one the last turn did not is about it, not read with that turn."""
     own = _own_words(text, speller)
     said = " ".join(t["content"] for t in history if t["role"] == "assistant")
     if _asks_recap(own, said):
@@ -269,7 +272,8 @@ def understand(text: str, history: list[dict[str, str]], speller: Speller | None
             searches.append(focus)
     context = ""
     question, answer = _previous(history, "user"), _previous(history, "assistant")
-    follows = leans_on_history(own, f"{question} {answer}", text)
+    follows = leans_on_history(own, f"{question} {answer}", text) \
+        and not names_another(own, f"{question} {answer}", names)
     if follows:
         own = resolve_pointer(own, answer)
         searches[0] = own
@@ -311,6 +315,17 @@ def question_parts(text: str) -> list[str]:
     asking = question_sentences(text) if len(text.split()) > LONG_MESSAGE else text
     parts = [p.strip() for p in _PART_BREAK.split(asking) if p and tokenize(p)]
     return parts if 2 <= len(parts) <= MAX_PARTS else []
+
+
+def names_another(own: str, previous: str, names: Sequence[str]) -> bool:
+    """Does the question name a document (every word of its name) that the
+    previous turn did not? Visitor trial 9: "what about mentorcruise? is that
+    free?" after an answer on free mentoring was searched with it, and three of
+    its four searches were about free mentoring: the MentorCruise page was not
+    cited. Asked alone, it was."""
+    words, before = set(tokenize(own)), set(tokenize(previous))
+    return any(stems <= words and not stems <= before
+               for stems in (set(tokenize(n)) for n in names) if stems)
 
 
 def leans_on_history(own: str, previous: str, typed: str = "") -> bool:

@@ -112,7 +112,10 @@ def names_a_title(terms: set[str], passages: list[Passage]) -> bool:
     it changes no dev figure.
     """
     best = next((p for p in passages if not p.neighbour), None)
-    return bool(terms and best and terms <= set(tokenize(best.title)))
+    if not (terms and best):
+        return False
+    name = set(tokenize(best.title.split(":")[0]))
+    return terms <= set(tokenize(best.title)) or bool(name) and name <= terms
 
 
 class Refusal:

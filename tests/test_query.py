@@ -217,3 +217,14 @@ def test_a_code_name_is_one_word_with_or_without_its_hyphen():
 
     assert tokenize("wat is dp203")[-1] == tokenize("the DP-203 exam")[0]
     assert tokenize("self-learning")[0] != tokenize("selflearning")[0]  # words stay words
+
+
+def test_naming_a_document_the_last_turn_did_not_name_asks_about_it():
+    names = ["MentorCruise", "Kaggle", "ML mentorship program"]
+    history = [{"role": "user", "content": "where do i find a mentor for free?"},
+               {"role": "assistant", "content": "“We need to move away from free mentoring.” [1]"}]
+    assert not understand("what about mentorcruise? is that free?", history, SPELLER,
+                          names=names).follow_up
+    named = history[:1] + [{"role": "assistant", "content": "“Topmate; MentorCruise.” [1]"}]
+    assert understand("what about mentorcruise? is that free?", named, SPELLER,
+                      names=names).follow_up
