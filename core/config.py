@@ -47,9 +47,9 @@ class Settings(BaseSettings):
     max_file_mb: float = Field(20.0, gt=0, description="Files larger than this are skipped.")
     question_chars: int = Field(2000, ge=100, description="Longest question used; the rest is "
                                 "cut with a notice. Votes store at most this much of it.")
-    history_turns: int = Field(6, ge=0, le=100, description="Most recent conversation turns "
+    history_turns: int = Field(12, ge=0, le=100, description="Most recent conversation turns "
                                "(messages) read with a question; older ones are ignored.")
-    history_chars: int = Field(2000, ge=100, description="Longest text read from one turn of "
+    history_chars: int = Field(4000, ge=100, description="Longest text read from one turn of "
                                "the history; the rest is ignored.")
     llm_base_url: str | None = Field(None, description="OpenAI-compatible endpoint.")
     llm_model: str | None = Field(None, description="Model name at that endpoint.")

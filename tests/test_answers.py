@@ -302,6 +302,29 @@ def test_a_follow_up_naming_another_document_is_asked_about_it(chain):
         answer.answer
 
 
+def test_a_six_question_conversation_never_quotes_the_same_words_twice(chain):
+    """visitor trial 9: the first answer's "…many people are ok with being mentors,
+    but have no clue how to do it." came back in the fifth: only the last three
+    exchanges were read (6 turns, 2,000 characters each, and answers run longer)."""
+    history: list[dict] = []
+    seen: dict[str, int] = {}
+    for i, question in enumerate([
+            "i really want a mentor in data science but i'm a student and can't pay "
+            "anything. where do i find one for free?",
+            "what about mentorcruise? is that free?",
+            "that ml mentorship program, how do i join it and what do they make you do?",
+            "what should i say in my first message to a potential mentor",
+            "can i do this without a formal mentor at all?",
+            "is it ok to ask a mentor at google for a referral?"]):
+        answer = chain.ask(question, history)
+        for _, quote, _ in points(answer.answer):
+            key = quote.strip("…").lower()
+            assert key not in seen, f"answer {i + 1} repeats answer {seen[key] + 1}: {quote}"
+            seen[key] = i
+        history += [{"role": "user", "content": question},
+                    {"role": "assistant", "content": answer.answer}]
+
+
 def test_sum_up_what_you_told_me_repeats_the_answers_so_far(hash_chain):
     """"sum up what you told me" names no career topic: it was refused as
     off-corpus (visitor trials 3 and 4). It asks for the quotes already given."""
