@@ -148,6 +148,13 @@ def question_sentences(text: str) -> str:
     return " ".join(asking[-2:]) if asking else (sentences[-1] if sentences else text)
 
 
+def _asking(own: str) -> str:
+    """What a message asks: a long one's question sentences, not the story told
+    first (visitor trial 9: a follow-up to a 40-word story was searched with the
+    whole story, "35, been an SAP FICO consultant for about 9 years…", glued on)."""
+    return question_sentences(own) if len(own.split()) > LONG_MESSAGE else own
+
+
 def _own_words(text: str, speller: Speller | None) -> str:
     return drop_filler(speller.correct(text) if speller else text)
 
@@ -266,10 +273,8 @@ def understand(text: str, history: list[dict[str, str]], speller: Speller | None
     if _asks_recap(own, said):
         return _recap(text, history, speller, said)
     searches = [own]
-    if len(own.split()) > LONG_MESSAGE:
-        focus = question_sentences(own)
-        if focus != own:
-            searches.append(focus)
+    if _asking(own) != own:
+        searches.append(_asking(own))
     context = ""
     question, answer = _previous(history, "user"), _previous(history, "assistant")
     follows = leans_on_history(own, f"{question} {answer}", text) \
@@ -278,7 +283,7 @@ def understand(text: str, history: list[dict[str, str]], speller: Speller | None
         own = resolve_pointer(own, answer)
         searches[0] = own
     if follows and question:
-        context = _own_words(question, speller)
+        context = _asking(_own_words(question, speller))
         searches.append(f"{context} {own}")
     if follows and answer:
         searches.append(f"{own} {_answer_words(answer)}")

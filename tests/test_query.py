@@ -228,3 +228,16 @@ def test_naming_a_document_the_last_turn_did_not_name_asks_about_it():
     named = history[:1] + [{"role": "assistant", "content": "“Topmate; MentorCruise.” [1]"}]
     assert understand("what about mentorcruise? is that free?", named, SPELLER,
                       names=names).follow_up
+
+
+def test_a_follow_up_to_a_story_is_searched_with_its_question_not_the_story():
+    """visitor trial 9: the story told before the first question ("35, been an SAP
+    FICO consultant…") was glued to every follow-up's search."""
+    story = ("hi. im 35, been an SAP FICO consultant for about 9 years at a big services "
+             "firm. feel like im stagnating, hikes are tiny and everyone younger seems to "
+             "know AI stuff. is it too late for me to switch?")
+    history = [{"role": "user", "content": story},
+               {"role": "assistant", "content": "“If I can most of you can.” [1]"}]
+    query = understand("ok and what does the explore step mean?", history, SPELLER)
+    assert query.follow_up and "too late for me to switch" in query.context
+    assert not any("FICO" in s for s in query.searches), query.searches

@@ -50,6 +50,17 @@ def test_a_lone_strong_sentence_is_not_padded_with_weak_ones():
     assert len(select([_scored(0.8, 0, 0), _scored(0.3, 1, 1)])) == 1
 
 
+def test_a_lone_point_s_passage_gives_a_second_point_after_it():
+    """visitor trial 9: a one-sentence answer (a chapter's introduction) when the
+    chapter went on; its later unit scoring half the best is a second point, an
+    earlier one (it would lead) or the very next one (the point goes on with it)
+    is not."""
+    scored = [_scored(0.8, 0, 2), _scored(0.7, 0, 3), _scored(0.6, 0, 0), _scored(0.5, 0, 6),
+              _scored(0.3, 1, 9)]
+    assert [c.sentence.index for c in select(scored)] == [2, 6]
+    assert [c.sentence.index for c in select(scored[:3])] == [2]
+
+
 def test_at_most_max_sentences():
     scored = [_scored(0.9 - i * 0.001, i, i) for i in range(10)]
     assert len(select(scored)) == MAX_SENTENCES
