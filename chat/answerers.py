@@ -16,8 +16,8 @@ from typing import Protocol
 import numpy as np
 
 from chat.guard import is_instruction
-from core.text import ITEM_SEP, title_and_section, tokenize
-from core.types import Passage, Sentence
+from core.text import HEADING, ITEM_SEP, title_and_section, tokenize
+from core.types import Passage, Sentence, searched
 
 # Weights of the sentence score: meaning, shared words, and the passage's rank.
 SEMANTIC, LEXICAL, PRIOR = 0.6, 0.3, 0.1
@@ -187,7 +187,7 @@ def leading(scored: list[Scored]) -> Scored | None:
 
 def _top_document(passages: list[Passage]) -> str | None:
     """The best-retrieved passage's document (neighbours were not retrieved)."""
-    return next((p.doc_id for p in passages if not p.neighbour), None)
+    return next((p.doc_id for p in searched(passages)), None)
 
 
 def _unless_nothing_left(scored: list[Scored], kept: list[Scored]) -> list[Scored]:
@@ -577,9 +577,6 @@ def points(answer: str) -> list[tuple[str, str, int]]:
     return found
 
 
-_HEADING_LINE = re.compile(r"^#{1,6}\s+(.+?)\s*$", re.M)
-
-
 def section_of(passage: Passage, unit: str) -> str:
     """The heading a unit sits under. A chunk may hold the end of one section
     and the start of the next (a resource page is one chunk: "What it is",
@@ -591,7 +588,7 @@ def section_of(passage: Passage, unit: str) -> str:
     found = re.search(r"\W+".join(map(re.escape, words)), text) if words else None
     if not found:
         return passage.heading
-    inside = [m.group(1) for m in _HEADING_LINE.finditer(text) if m.start() < found.start()]
+    inside = [m.group(2) for m in HEADING.finditer(text) if m.start() < found.start()]
     return inside[-1] if inside else passage.heading
 
 

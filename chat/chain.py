@@ -38,7 +38,7 @@ from core.config import Settings
 from core.embedder import Embedder, get_embedder
 from core.store import StoreError, forget_client, read_generation
 from core.text import tokenize
-from core.types import Answer, Passage
+from core.types import Answer, Passage, searched
 
 log = logging.getLogger(__name__)
 
@@ -345,7 +345,5 @@ def _mean_direction(vectors: list[np.ndarray]) -> np.ndarray:
 
 def _closest(passages: list[Passage]) -> str:
     """Where the best retrieved passage sits, for a refusal's pointer."""
-    best = next((p for p in passages if not p.neighbour), None)
-    if best is None:
-        return ""
-    return " — ".join(x for x in (best.title, best.heading) if x)
+    best = searched(passages)[:1]
+    return " — ".join(x for x in (best[0].title, best[0].heading) if x) if best else ""

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from core.text import tokenize
-from core.types import Passage
+from core.types import Passage, searched
 
 # What the support model reads. ``coverage`` and ``found`` are measured too but
 # left out: fitted on dev without one blind-written batch, a model with them
@@ -92,10 +92,9 @@ def measure(terms: set[str], own: np.ndarray, passages: list[Passage],
     salary question), while the passages were found with the conversation's
     help and ``Passage.dense`` is their best cosine to any searched text.
     """
-    searched = [p for p in passages if not p.neighbour]
     best_sentence = max((float(np.dot(s.vector, own)) for p in passages for s in p.sentences
                          if s.vector is not None), default=0.0)
-    best_passage = max((p.dense or 0.0 for p in searched), default=0.0)
+    best_passage = max((p.dense or 0.0 for p in searched(passages)), default=0.0)
     found = set().union(*(snapshot.terms.get(p.chunk_id, ()) for p in passages))
     coverage, in_passages = _shares(terms, snapshot.idf, snapshot.df, found)
     return Signals(best_sentence, best_passage, coverage, in_passages, domain, generic)
@@ -111,7 +110,7 @@ def names_a_title(terms: set[str], passages: list[Passage]) -> bool:
     books matches "recommend" weakly by its text.) No dev question does this;
     it changes no dev figure.
     """
-    best = next((p for p in passages if not p.neighbour), None)
+    best = next(iter(searched(passages)), None)
     if not (terms and best):
         return False
     name = set(tokenize(best.title.split(":")[0]))

@@ -28,6 +28,7 @@ _EXPORTS = {
     "read_generation": "core.store",
     "remove_stale_folders": "core.store",
     "CITATION": "core.text",
+    "HEADING": "core.text",
     "ITEM_SEP": "core.text",
     "MARKER": "core.text",
     "MARKER_RUN": "core.text",
@@ -44,6 +45,7 @@ _EXPORTS = {
     "LoadError": "core.types",
     "Passage": "core.types",
     "Sentence": "core.types",
+    "searched": "core.types",
 }
 __all__ = sorted(_EXPORTS)
 __getattr__ = lazy_getattr(__name__, _EXPORTS)

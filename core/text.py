@@ -65,6 +65,9 @@ def strip_markers(text: str) -> str:
 # ---- chunk structure: written by ingest.chunking, read by the answerers ----------
 
 ITEM_SEP = "; "  # between the items of a list unit (see ``chat.answerers.quote_found``)
+# A Markdown heading line: its level marks (group 1) and its words (group 2),
+# closing marks aside. Chunks are cut at these; a quote's section is read by them.
+HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$", re.M)
 
 
 def heading_words(heading: str) -> str:

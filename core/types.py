@@ -44,6 +44,13 @@ class Passage:
     kind: str = "essay"       # its document's kind: "essay", "resource"…
 
 
+def searched(passages: list[Passage]) -> list[Passage]:
+    """The passages a search found, in rank order, without the neighbours added
+    beside them: the first is the best-retrieved passage (what the refusal, the
+    pointer and the document rules of the answerers look at)."""
+    return [p for p in passages if not p.neighbour]
+
+
 @dataclass
 class Citation:
     """A passage the answer actually cites, numbered in order of first use."""

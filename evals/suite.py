@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from chat.chain import Chain
+from core.types import searched
 from evals import metrics as m
 
 REFERENCE = Path(__file__).resolve().parent / "reference_qa.jsonl"
@@ -70,7 +71,7 @@ class Result:
 
 def score_item(chain: Chain, item: dict) -> Row:
     answer = chain.ask(item["question"], item.get("history"), id=item["id"])
-    retrieved = [p for p in answer.retrieved if not p.neighbour]  # what the answer was given
+    retrieved = searched(answer.retrieved)  # what the answer was given
     doc_rank = m.first_hit([p.doc_id in item["expected_docs"] for p in retrieved])
     support_rank = m.first_hit([any(m.contains_support(p.text, s) for s in item["support"])
                                 for p in retrieved])

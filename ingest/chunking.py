@@ -16,10 +16,9 @@ from functools import lru_cache
 
 import tiktoken
 
-from core.text import ITEM_SEP, innermost_heading
+from core.text import HEADING, ITEM_SEP, innermost_heading
 from core.types import Chunk, Document
 
-_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$", re.M)
 # Whitespace after a sentence end (optionally closed by a quote or bracket) and
 # before a capital, digit or opening quote.
 _SENTENCE_END = re.compile(r"(?:(?<=[.!?…])|(?<=[.!?…][\"”’)]))\s+(?=[\"“‘(]?[A-Z0-9])")
@@ -54,7 +53,7 @@ def sections(text: str) -> list[_Section]:
     path: list[tuple[int, str]] = []
     pos = 0
     current = ""
-    for match in _HEADING.finditer(text):
+    for match in HEADING.finditer(text):
         if match.start() > pos:
             out.append(_Section(current, pos, match.start()))
         level, title = len(match.group(1)), match.group(2).strip()
