@@ -474,24 +474,74 @@ class ExtractiveAnswerer:
         chosen = _readable_order(select(scored))
         words = sum(prose_words(readable(c.sentence.text) or "") for c in chosen)
         places = {(s.passage, s.sentence.index): s for s in scored}
-        lines, quotes, previous = [], {}, None
         shown = [c.sentence for c in chosen]  # nothing is quoted twice in one answer
+        spans: list[tuple[Scored, list[Sentence]]] = []
         for item in chosen:
-            n = item.passage + 1
-            passage = passages[item.passage]
             before = _new(_leans_back(item, places, MAX_WORDS - words), shown)
             words += sum(prose_words(u.text) for u in before)
             after = _new(_goes_on(item, places, scored[0].score, MAX_WORDS - words), shown)
             words += sum(prose_words(u.text) for u in after)
             shown += before + after
-            units = before + [item.sentence] + after
+            spans.append((item, before + [item.sentence] + after))
+        for item in more_of_the_same(scored, chosen, shown, MAX_WORDS - words):
+            shown.append(item.sentence)
+            spans.append((item, [item.sentence]))
+        order = {c.passage: i for i, c in reversed(list(enumerate(chosen)))}
+        spans.sort(key=lambda span: (order[span[0].passage], span[1][0].index))
+        lines: list[list] = []  # [where, quote, n]
+        quotes: dict[int, list[str]] = {}
+        previous = None
+        for item, units in spans:
+            n = item.passage + 1
+            passage = passages[item.passage]
             quote = _joined([readable(u.text) or u.text for u in units], passage.text)
             where = attribution(passage, passage.doc_id == previous,
                                 section_of(passage, units[0].text))
-            lines.append(f"{where}: “{quote}” [{n}]")
+            if lines and lines[-1][2] == n and where == section_of(passage, units[0].text):
+                lines[-1][1] += f" … {quote.lstrip('…')}"  # more of the same passage and section
+            else:
+                lines.append([where, quote, n])
             previous = passage.doc_id
             quotes.setdefault(n, []).extend(u.text for u in units)
-        return Draft("\n".join(lines), quotes)
+        return Draft("\n".join(f"{w}: “{q}” [{n}]" for w, q, n in lines), quotes)
+
+
+def more_of_the_same(scored: list[Scored], chosen: list[Scored], shown: list[Sentence],
+                     room: int) -> list[Scored]:
+    """Further units of the passages already quoted, when points are left free:
+    each must score ``KEEP_RATIO`` of the best (what any further point needs), fit
+    the words left once every point has gone on as far as it can, and not sit
+    next to a unit already shown (that one would have gone on to it).
+
+    The unit that answers is often the second best of its passage (29 of the 80
+    dev answers that cited the right passage without its answer phrase; median
+    score 0.77 of the best), and one point per passage left it out. Shown after
+    its passage's other words, under the same line when the section is the same
+    ("… " marks the gap). Dev: answer hit 0.589 -> 0.608 (7 gained, none lost),
+    right passage cited and citation precision unchanged (same passages)."""
+    if not chosen or len(chosen) >= MAX_SENTENCES:
+        return []
+    extra: list[Scored] = []
+    passages = {c.passage for c in chosen}
+    for item in scored:
+        if len(chosen) + len(extra) >= MAX_SENTENCES or item.score < KEEP_RATIO * chosen[0].score:
+            break
+        text = readable(item.sentence.text)
+        if item.passage not in passages or text is None or prose_words(text) > room \
+                or any(u is item.sentence or _similar(u, item.sentence) for u in shown) \
+                or _touches(item, shown, scored):
+            continue
+        extra.append(item)
+        shown = shown + [item.sentence]
+        room -= prose_words(text)
+    return extra
+
+
+def _touches(item: Scored, shown: list[Sentence], scored: list[Scored]) -> bool:
+    """Does the unit sit right next to one already shown from its passage?"""
+    near = {item.sentence.index - 1, item.sentence.index + 1}
+    return any(s.passage == item.passage and s.sentence.index in near and
+               any(u is s.sentence for u in shown) for s in scored)
 
 
 def _joined(texts: list[str], source: str = "") -> str:

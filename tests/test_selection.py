@@ -61,6 +61,23 @@ def test_a_lone_point_s_passage_gives_a_second_point_after_it():
     assert [c.sentence.index for c in select(scored[:3])] == [2]
 
 
+def test_a_free_point_goes_to_a_quoted_passage_s_further_answer():
+    """The unit that answers is often its passage's second best: when points are
+    left free it joins its passage's line, after a "…"."""
+    def page(doc: str, rank: int, n: int) -> tuple[Passage, list[Sentence]]:
+        units = [Sentence(text=f"Passage {doc} point {i} says something different here.",
+                          index=i, vector=np.eye(16)[rank * 8 + i]) for i in range(n)]
+        return Passage(chunk_id=doc, doc_id=doc, title=doc, heading="H", rank=rank,
+                       text=" ".join(u.text for u in units), sentences=units), units
+
+    (a, ua), (b, ub) = page("a", 0, 6), page("b", 1, 1)
+    scored = [Scored(0.9, 0, ua[0]), Scored(0.85, 1, ub[0]), Scored(0.8, 0, ua[3]),
+              Scored(0.2, 0, ua[5])]
+    lines = ExtractiveAnswerer().compose(scored, [a, b]).text.splitlines()
+    assert len(lines) == 2 and "point 0" in lines[0] and " … " in lines[0], lines
+    assert "point 3" in lines[0] and "point 5" not in lines[0], "under KEEP_RATIO of the best"
+
+
 def test_at_most_max_sentences():
     scored = [_scored(0.9 - i * 0.001, i, i) for i in range(10)]
     assert len(select(scored)) == MAX_SENTENCES
