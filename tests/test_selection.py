@@ -75,7 +75,7 @@ def test_a_free_point_goes_to_a_quoted_passage_s_further_answer():
               Scored(0.2, 0, ua[5])]
     lines = ExtractiveAnswerer().compose(scored, [a, b]).text.splitlines()
     assert len(lines) == 2 and "point 0" in lines[0] and " … " in lines[0], lines
-    assert "point 3" in lines[0] and "point 5" not in lines[0], "under KEEP_RATIO of the best"
+    assert "point 3" in lines[0] and "point 5" not in lines[0], "under SECOND_RATIO of the best"
 
 
 def test_at_most_max_sentences():
