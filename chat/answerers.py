@@ -307,29 +307,7 @@ def select(scored: list[Scored]) -> list[Scored]:
         chosen.append(item)
         shown.append(text)
         words += n_words
-    if len(chosen) == 1:
-        chosen += _second_from_the_same(scored, chosen[0], MAX_WORDS - words)
     return chosen
-
-
-def _second_from_the_same(scored: list[Scored], best: Scored, room: int) -> list[Scored]:
-    """A second point from the lone point's own passage, when no other passage
-    scored half the best: "i have impostor syndrome, how do i deal with it" got
-    one sentence, Ng's introduction of the chapter (visitor trial 9), and now
-    also "…It is estimated that 70 percent of people experience impostor
-    syndrome at some point." It must come after the point and not next to it
-    (the point may go on with its next sentence), so the answer still leads with
-    the best. Dev: 1 of 582 answers changes, no figure moves."""
-    for item in scored:
-        if item.score < SECOND_RATIO * best.score:
-            break
-        text = readable(item.sentence.text)
-        if item is best or item.passage != best.passage or text is None \
-                or prose_words(text) > room or _similar(item.sentence, best.sentence) \
-                or item.sentence.index <= best.sentence.index + 1:
-            continue
-        return [item]
-    return []
 
 
 def prose_words(text: str) -> int:
