@@ -450,65 +450,114 @@ class ExtractiveAnswerer:
         if not scored:
             return Draft("")
         chosen = _readable_order(select(scored))
-        words = sum(prose_words(readable(c.sentence.text) or "") for c in chosen)
-        places = {(s.passage, s.sentence.index): s for s in scored}
-        shown = [c.sentence for c in chosen]  # nothing is quoted twice in one answer
-        spans: list[tuple[Scored, list[Sentence]]] = []
-        for item in chosen:
-            before = _new(_leans_back(item, places, MAX_WORDS - words), shown)
-            words += sum(prose_words(u.text) for u in before)
-            after = _new(_goes_on(item, places, scored[0].score, MAX_WORDS - words), shown)
-            words += sum(prose_words(u.text) for u in after)
-            shown += before + after
-            spans.append((item, before + [item.sentence] + after))
-        for item in more_of_the_same(scored, chosen, shown, MAX_WORDS - words):
-            shown.append(item.sentence)
-            spans.append((item, [item.sentence]))
-        order = {c.passage: i for i, c in reversed(list(enumerate(chosen)))}
-        spans.sort(key=lambda span: (order[span[0].passage], span[1][0].index))
-        lines: list[list] = []  # [where, quote, n]
+        spans, shown, room = _points(chosen, scored)
+        lines = _Lines(passages, {_line_of(passages, c, units[0].text) for c, units in spans})
+        spans += [(item, [item.sentence])
+                  for item in more_of_the_same(scored, chosen, shown, room, lines.may_add)]
+        return lines.draft(_in_reading_order(spans, chosen, passages))
+
+
+Span = tuple[Scored, list[Sentence]]  # a chosen unit and the units quoted for it
+
+
+def _points(chosen: list[Scored], scored: list[Scored]) -> tuple[list[Span], list[Sentence], int]:
+    """Each chosen unit with what it leans back on and goes on with, within the
+    word budget; the units shown and the words left."""
+    words = sum(prose_words(readable(c.sentence.text) or "") for c in chosen)
+    places = {(s.passage, s.sentence.index): s for s in scored}
+    shown = [c.sentence for c in chosen]  # nothing is quoted twice in one answer
+    spans: list[Span] = []
+    for item in chosen:
+        before = _new(_leans_back(item, places, MAX_WORDS - words), shown)
+        words += sum(prose_words(u.text) for u in before)
+        after = _new(_goes_on(item, places, scored[0].score, MAX_WORDS - words), shown)
+        words += sum(prose_words(u.text) for u in after)
+        shown += before + after
+        spans.append((item, before + [item.sentence] + after))
+    return spans, shown, MAX_WORDS - words
+
+
+def _line_of(passages: list[Passage], item: Scored, text: str) -> tuple[int, str]:
+    """The line a unit is shown on: its passage and the section it sits under."""
+    passage = passages[item.passage]
+    return item.passage, attribution(passage, True, section_of(passage, text))
+
+
+def _in_reading_order(spans: list[Span], chosen: list[Scored],
+                      passages: list[Passage]) -> list[Span]:
+    """Passages in the order they were chosen; in each, its point's line first
+    and the point first in its line, then what was added, in the author's order."""
+    order = {c.passage: i for i, c in reversed(list(enumerate(chosen)))}
+    first: dict[tuple[int, str], int] = {}
+    for i, (item, units) in enumerate(spans):
+        first.setdefault(_line_of(passages, item, units[0].text), i)
+    points = {id(c) for c in chosen}
+    return sorted(spans, key=lambda span: (
+        order[span[0].passage], first[_line_of(passages, span[0], span[1][0].text)],
+        id(span[0]) not in points, span[1][0].index))
+
+
+class _Lines:
+    """The answer's lines: at most ``MAX_SENTENCES``, each one passage's section."""
+
+    def __init__(self, passages: list[Passage], lines: set[tuple[int, str]]) -> None:
+        self.passages, self.lines = passages, lines
+
+    def may_add(self, item: Scored) -> bool:
+        """Can a unit be shown: on a line already there, or on a free one?"""
+        line = _line_of(self.passages, item, item.sentence.text)
+        if line not in self.lines and len(self.lines) >= MAX_SENTENCES:
+            return False
+        self.lines.add(line)
+        return True
+
+    def draft(self, spans: list[Span]) -> Draft:
+        """One line per passage section, "*Title* — section: “quote” [n]"; more of
+        the same section joins its line after "…"."""
+        shown: list[list] = []  # [where, quote, n, line]
         quotes: dict[int, list[str]] = {}
         previous = None
         for item, units in spans:
-            n = item.passage + 1
-            passage = passages[item.passage]
+            n, passage = item.passage + 1, self.passages[item.passage]
             quote = _joined([readable(u.text) or u.text for u in units], passage.text)
-            where = attribution(passage, passage.doc_id == previous,
-                                section_of(passage, units[0].text))
-            if lines and lines[-1][2] == n and where == section_of(passage, units[0].text):
-                lines[-1][1] += f" … {quote.lstrip('…')}"  # more of the same passage and section
+            line = _line_of(self.passages, item, units[0].text)
+            if shown and shown[-1][3] == line:
+                shown[-1][1] += f" … {quote.lstrip('…')}"
             else:
-                lines.append([where, quote, n])
+                where = attribution(passage, passage.doc_id == previous,
+                                    section_of(passage, units[0].text))
+                shown.append([where, quote, n, line])
             previous = passage.doc_id
             quotes.setdefault(n, []).extend(u.text for u in units)
-        return Draft("\n".join(f"{w}: “{q}” [{n}]" for w, q, n in lines), quotes)
+        return Draft("\n".join(f"{w}: “{q}” [{n}]" for w, q, n, _ in shown), quotes)
 
 
 def more_of_the_same(scored: list[Scored], chosen: list[Scored], shown: list[Sentence],
-                     room: int) -> list[Scored]:
-    """Further units of the passages already quoted, when points are left free:
-    each must score ``SECOND_RATIO`` of the best (what a second point needs), fit
-    the words left once every point has gone on as far as it can, and not sit
-    next to a unit already shown (that one would have gone on to it).
+                     room: int, may_add: Callable[[Scored], bool] = lambda _s: True
+                     ) -> list[Scored]:
+    """Further units of the passages already quoted: each must score
+    ``SECOND_RATIO`` of the best (what a second point needs), fit the words left
+    once every point has gone on as far as it can, not sit next to a unit
+    already shown (that one would have gone on to it), and go on a line already
+    there (its passage's section) or a free one (``may_add``).
 
     The unit that answers is often the second best of its passage (29 of the 80
     dev answers that cited the right passage without its answer phrase; median
-    score 0.77 of the best), and one point per passage left it out. Shown after
-    its passage's other words, under the same line when the section is the same
-    ("… " marks the gap). Dev: answer hit 0.589 -> 0.621 (12 gained, none lost;
-    at ``KEEP_RATIO`` 0.608), right passage cited and citation precision
-    unchanged (same passages)."""
-    if not chosen or len(chosen) >= MAX_SENTENCES:
+    score 0.77 of the best), and one point per passage left it out. Dev, answer
+    hit 0.589 -> 0.651 (30 gained, none lost; only into free points: 0.621; at
+    ``KEEP_RATIO``: 0.608), right passage cited and citation precision unchanged
+    (the same passages)."""
+    if not chosen:
         return []
     extra: list[Scored] = []
     passages = {c.passage for c in chosen}
     for item in scored:
-        if len(chosen) + len(extra) >= MAX_SENTENCES or item.score < SECOND_RATIO * chosen[0].score:
+        if item.score < SECOND_RATIO * chosen[0].score:
             break
         text = readable(item.sentence.text)
         if item.passage not in passages or text is None or prose_words(text) > room \
                 or any(u is item.sentence or _similar(u, item.sentence) for u in shown) \
-                or _touches(item, shown, scored):
+                or _touches(item, shown, scored) or not may_add(item):
             continue
         extra.append(item)
         shown = shown + [item.sentence]

@@ -62,6 +62,23 @@ def test_a_lone_point_s_passage_gives_more_when_nothing_else_scores():
     assert "sentence 4" in answer and "sentence 2" not in answer, answer
 
 
+def test_more_of_a_quoted_passage_joins_its_line_and_never_adds_a_fifth():
+    """With four points chosen, a passage's further answer still joins that
+    passage's line (behind its point); the answer keeps four lines."""
+    pages = []
+    for d in range(4):
+        units = [Sentence(text=f"Passage {d} point {i} says something different here.",
+                          index=i, vector=np.eye(32)[d * 8 + i]) for i in range(4)]
+        pages.append((Passage(chunk_id=str(d), doc_id=str(d), title=str(d), heading="H",
+                              rank=d, text=" ".join(u.text for u in units), sentences=units),
+                      units))
+    scored = [Scored(0.9 - d * 0.01, d, pages[d][1][2]) for d in range(4)] + \
+        [Scored(0.6, 0, pages[0][1][0])]
+    lines = ExtractiveAnswerer().compose(scored, [p for p, _ in pages]).text.splitlines()
+    assert len(lines) == MAX_SENTENCES == 4, lines
+    assert lines[0].index("point 2") < lines[0].index(" … ") < lines[0].index("point 0"), lines[0]
+
+
 def test_at_most_max_sentences():
     scored = [_scored(0.9 - i * 0.001, i, i) for i in range(10)]
     assert len(select(scored)) == MAX_SENTENCES
