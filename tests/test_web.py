@@ -147,15 +147,29 @@ def test_every_source_card_scrolls_into_view_with_the_wheel(open_page):
         card = cards.nth(i)
         page.evaluate("e => { for (let b = e.parentElement; b; b = b.parentElement)"
                       " b.scrollTop = 0 }", card.element_handle())
-        box = page.locator("#chat").bounding_box()
-        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + 40)
         for _ in range(80):
             if uncovered(page, card):
                 break
+            # over the visible middle of the chat's scroll box, wherever it is now:
+            # near its top edge the pointer may rest on a floating button, and low
+            # down on the fixed question box, and neither scrolls the chat
+            box = page.locator("#chat .bubble-wrap").bounding_box()
+            floor = page.locator("#composer").bounding_box()["y"]
+            top, bottom = max(box["y"], 0), min(box["y"] + box["height"], floor)
+            page.mouse.move(box["x"] + box["width"] / 2, (top + bottom) / 2)
             # towards the card: Gradio ignores the scrollTop reset above and may
-            # have scrolled the chat to its end when the cards opened
-            above = card.evaluate("e => e.getBoundingClientRect().top < 0")
-            page.mouse.wheel(0, -120 if above else 120)
+            # have scrolled the chat to its end when the cards opened. The card's
+            # middle is brought to the scroll box's middle (a card can be taller
+            # than the box, so "its top is above the screen" is not the test)
+            offset = card.evaluate(
+                "e => { const r = e.getBoundingClientRect(), b = document.querySelector("
+                "'#chat .bubble-wrap').getBoundingClientRect(); return (r.top + r.bottom)"
+                " / 2 - (Math.max(b.top, 0) + Math.min(b.bottom, document.querySelector("
+                "'#composer').getBoundingClientRect().top)) / 2 }")
+            # a flick of the wheel while far (a one-notch step near the chat's end
+            # was pulled back by Gradio's keep-at-the-bottom), one notch when close
+            step = 360 if abs(offset) > 400 else 120
+            page.mouse.wheel(0, step if offset > 0 else -step)
             settle(page, card)
         assert uncovered(page, card), f"source card {i + 1} cannot be scrolled to: {where(card)}"
     for _ in range(60):                              # and the page never scrolls into a dead end
