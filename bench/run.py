@@ -42,6 +42,7 @@ from chat.retriever import tokenize  # noqa: E402
 from core.config import Settings  # noqa: E402
 from core.embedder import get_embedder  # noqa: E402
 from core.store import client_for, open_collection  # noqa: E402
+from core.types import searched  # noqa: E402
 from evals import metrics as m  # noqa: E402
 from evals.suite import load_items  # noqa: E402
 from ingest.chunking import split_sentences  # noqa: E402
@@ -139,7 +140,7 @@ class Careerbot:
         answer = self.chain.ask(item["question"], item.get("history"))
         cited = m.counted_citations(answer)
         # hit@k is scored on what the answer was given, as the eval does
-        retrieved = [(p.doc_id, p.text) for p in answer.retrieved if not p.neighbour][:5]
+        retrieved = [(p.doc_id, p.text) for p in searched(answer.retrieved)][:5]
         return {"retrieved": lambda: retrieved,
                 "cited": cited, "refused": answer.refused,
                 "evidence": [c.quote or c.text for c in answer.citations]}

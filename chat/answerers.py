@@ -488,13 +488,14 @@ def _in_reading_order(spans: list[Span], chosen: list[Scored],
     """Passages in the order they were chosen; in each, its point's line first
     and the point first in its line, then what was added, in the author's order."""
     order = {c.passage: i for i, c in reversed(list(enumerate(chosen)))}
+    lines = [_line_of(passages, item, units[0].text) for item, units in spans]
     first: dict[tuple[int, str], int] = {}
-    for i, (item, units) in enumerate(spans):
-        first.setdefault(_line_of(passages, item, units[0].text), i)
+    for i, line in enumerate(lines):
+        first.setdefault(line, i)
     points = {id(c) for c in chosen}
-    return sorted(spans, key=lambda span: (
-        order[span[0].passage], first[_line_of(passages, span[0], span[1][0].text)],
-        id(span[0]) not in points, span[1][0].index))
+    keys = [(order[item.passage], first[line], id(item) not in points, units[0].index)
+            for (item, units), line in zip(spans, lines, strict=True)]
+    return [span for _, span in sorted(zip(keys, spans, strict=True), key=lambda k: k[0])]
 
 
 class _Lines:
@@ -533,8 +534,7 @@ class _Lines:
 
 
 def more_of_the_same(scored: list[Scored], chosen: list[Scored], shown: list[Sentence],
-                     room: int, may_add: Callable[[Scored], bool] = lambda _s: True
-                     ) -> list[Scored]:
+                     room: int, may_add: Callable[[Scored], bool]) -> list[Scored]:
     """Further units of the passages already quoted: each must score
     ``SECOND_RATIO`` of the best (what a second point needs), fit the words left
     once every point has gone on as far as it can, not sit next to a unit
@@ -551,25 +551,25 @@ def more_of_the_same(scored: list[Scored], chosen: list[Scored], shown: list[Sen
         return []
     extra: list[Scored] = []
     passages = {c.passage for c in chosen}
+    shown = list(shown)
+    ids = {id(u) for u in shown}
+    at = {(s.passage, s.sentence.index) for s in scored if id(s.sentence) in ids}  # shown places
     for item in scored:
         if item.score < SECOND_RATIO * chosen[0].score:
             break
         text = readable(item.sentence.text)
+        place = item.passage, item.sentence.index
         if item.passage not in passages or text is None or prose_words(text) > room \
-                or any(u is item.sentence or _similar(u, item.sentence) for u in shown) \
-                or _touches(item, shown, scored) or not may_add(item):
+                or id(item.sentence) in ids or any(_similar(u, item.sentence) for u in shown) \
+                or (place[0], place[1] - 1) in at or (place[0], place[1] + 1) in at \
+                or not may_add(item):
             continue
         extra.append(item)
-        shown = shown + [item.sentence]
+        shown.append(item.sentence)
+        ids.add(id(item.sentence))
+        at.add(place)
         room -= prose_words(text)
     return extra
-
-
-def _touches(item: Scored, shown: list[Sentence], scored: list[Scored]) -> bool:
-    """Does the unit sit right next to one already shown from its passage?"""
-    near = {item.sentence.index - 1, item.sentence.index + 1}
-    return any(s.passage == item.passage and s.sentence.index in near and
-               any(u is s.sentence for u in shown) for s in scored)
 
 
 def _joined(texts: list[str], source: str = "") -> str:

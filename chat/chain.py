@@ -216,8 +216,9 @@ class Chain:
         try:
             retriever = self.retriever  # one index, and one snapshot of it, per question
             snapshot = retriever.snapshot()
+            topics = snapshot.topics()
             query = understand(guarded.text, turns, snapshot.speller,
-                               self._rewrite(guarded.text, turns), snapshot.topics())
+                               self._rewrite(guarded.text, turns), topics)
             if wordless and not query.follow_up:
                 return self._no_question(text, guarded)
             vectors = list(self.embedder.embed(query.searches))
@@ -244,7 +245,7 @@ class Chain:
         if not decision.answer and names_a_title(terms, passages):
             decision = Decision(True, "names a title", decision.support)
         return _Context(text, query, vectors[0], passages, signals,
-                        decision, snapshot.topics(), guarded.notice, scored)
+                        decision, topics, guarded.notice, scored)
 
     def _no_question(self, text: str, guarded: Guarded, thanks: bool = False) -> Answer:
         """A message without a question in it: thanks get a welcome, anything else

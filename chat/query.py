@@ -272,9 +272,8 @@ def understand(text: str, history: list[dict[str, str]], speller: Speller | None
     said = " ".join(t["content"] for t in history if t["role"] == "assistant")
     if _asks_recap(own, said):
         return _recap(text, history, speller, said)
-    searches = [own]
-    if _asking(own) != own:
-        searches.append(_asking(own))
+    asking = _asking(own)
+    searches = [own] if asking == own else [own, asking]
     context = ""
     question, answer = _previous(history, "user"), _previous(history, "assistant")
     follows = leans_on_history(own, f"{question} {answer}", text) \
