@@ -214,7 +214,8 @@ def chat() -> None:
 
 @app.command("eval")
 def eval_command(
-    split: Annotated[str, typer.Option(help="Which metrics to print: dev (tuned on), test "
+    split: Annotated[str, typer.Option(help="Which metrics to print: dev (tuned on), holdout "
+                                       "(a later writer on dev topics, never tuned on), test "
                                        "(frozen, never tuned on) or all.")] = "all",
     as_json: Annotated[bool, typer.Option("--json", help="Print one metrics object (of "
                                           "--split) as the last line of stdout.")] = False,
@@ -227,8 +228,8 @@ def eval_command(
 ) -> None:
     """Score answers against evals/reference_qa.jsonl; write a report; gate a release.
 
-    Every item is run once; the report shows the dev and test splits side by
-    side, and the gate judges the test split. The index is brought up to date
+    Every item is run once; the report shows the dev, holdout and test splits
+    side by side, and the gate judges the test split. The index is brought up to date
     first (incremental). With an LLM configured the generative answerer is
     scored beside the extractive one; the gate judges the configured answerer.
     """

@@ -1,4 +1,4 @@
-"""Write the eval report: dev and test side by side, per kind, a chart, misses first."""
+"""Write the eval report: dev, holdout and test side by side, per kind, a chart, misses first."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 from evals.suite import METRIC_KEYS, Result
 
-SIDE_BY_SIDE = ("dev", "test")
+SIDE_BY_SIDE = ("dev", "holdout", "test")
 
 
 def _fmt(value) -> str:
@@ -22,9 +22,9 @@ def _kind_score(figures: dict) -> float | None:
 
 
 def kind_chart(results: list[Result], path: Path) -> None:
-    """Bars per kind, dev beside test: right passage cited (answerable kinds) or
-    refusal accuracy (out-of-scope kinds). A test bar far below its dev bar is
-    tuning that did not generalise."""
+    """Bars per kind, dev beside holdout and test: right passage cited (answerable
+    kinds) or refusal accuracy (out-of-scope kinds). A holdout or test bar far
+    below its dev bar is tuning that did not generalise."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -53,8 +53,8 @@ def _columns(results: list[Result]) -> list[tuple[str, str, Result]]:
     return [(f"{r.backend} {split}", split, r) for r in results for split in SIDE_BY_SIDE]
 
 
-def _kind_rows(result: Result) -> list[tuple[str, str, str]]:
-    """(kind, dev figures, test figures) as short text."""
+def _kind_rows(result: Result) -> list[tuple[str, ...]]:
+    """(kind, then its figures in each of ``SIDE_BY_SIDE``) as short text."""
     def text(fig: dict | None) -> str:
         if not fig:
             return "–"
@@ -62,9 +62,9 @@ def _kind_rows(result: Result) -> list[tuple[str, str, str]]:
                             "refusal_accuracy") if k in fig]
         return f"n={fig['n']} " + " ".join(f"{k}={fig[k]:.2f}" for k in keys)
 
-    by = {s: result.metrics[s]["by_kind"] for s in SIDE_BY_SIDE}
-    kinds = sorted(set(by["dev"]) | set(by["test"]))
-    return [(k, text(by["dev"].get(k)), text(by["test"].get(k))) for k in kinds]
+    by = [result.metrics[s]["by_kind"] for s in SIDE_BY_SIDE]
+    kinds = sorted(set().union(*by))
+    return [(k, *(text(b.get(k)) for b in by)) for k in kinds]
 
 
 def _rows_sorted(result: Result):
@@ -85,9 +85,10 @@ def markdown(results: list[Result], baseline: dict | None, gate_lines: list[str]
     if gate_lines:
         lines += ["", "## Gate (test split)", "", *[f"- {g}" for g in gate_lines]]
     for result in results:
-        lines += ["", f"## By kind ({result.backend})", "", "| kind | dev | test |",
-                  "|---|---|---|"]
-        lines += [f"| {k} | {d} | {t} |" for k, d, t in _kind_rows(result)]
+        lines += ["", f"## By kind ({result.backend})", "",
+                  "| kind | " + " | ".join(SIDE_BY_SIDE) + " |",
+                  "|---|" + "---|" * len(SIDE_BY_SIDE)]
+        lines += ["| " + " | ".join(row) + " |" for row in _kind_rows(result)]
     lines += ["", "![by kind](kinds.png)", ""]
     for result in results:
         lines += [f"## Questions ({result.backend}), misses first", "",
@@ -119,16 +120,17 @@ def html_report(results: list[Result], baseline: dict | None, gate_lines: list[s
     gate = "".join(f"<li>{esc(g)}</li>" for g in gate_lines)
     tables = []
     for result in results:
-        kinds = "".join(f"<tr><td>{esc(k)}</td><td>{esc(d)}</td><td>{esc(t)}</td></tr>"
-                        for k, d, t in _kind_rows(result))
+        kinds = "".join("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>"
+                        for row in _kind_rows(result))
         rows = "".join(
             f"<tr class='{'miss' if r.miss else ''}'><td>{esc(r.id)}</td><td>{esc(r.split)}"
             f"</td><td>{esc(r.kind)}</td><td>{esc(r.question)}</td>"
             f"<td>{esc(', '.join(r.expected_docs))}</td>"
             f"<td>{esc(', '.join(r.cited_docs))}</td><td>{'yes' if r.refused else 'no'}</td>"
             f"<td>{esc(r.answer)}</td></tr>" for r in _rows_sorted(result))
+        heads = "".join(f"<th>{s}</th>" for s in SIDE_BY_SIDE)
         tables.append(f"<h2>By kind ({esc(result.backend)})</h2><table><tr><th>kind</th>"
-                      f"<th>dev</th><th>test</th></tr>{kinds}</table>"
+                      f"{heads}</tr>{kinds}</table>"
                       f"<h2>Questions ({esc(result.backend)}), misses first</h2><table>"
                       "<tr><th>id</th><th>split</th><th>kind</th><th>question</th>"
                       "<th>expected</th><th>cited</th><th>refused</th><th>answer</th></tr>"
@@ -139,7 +141,8 @@ def html_report(results: list[Result], baseline: dict | None, gate_lines: list[s
             "tr.miss td{background:#fff0f0}</style><h1>careerbot eval</h1>"
             f"<table><tr><th>metric</th>{head}</tr>{''.join(body)}</table>"
             f"<h2>Gate (test split)</h2><ul>{gate}</ul>"
-            "<img src='kinds.png' alt='right passage cited or refused, per kind, dev and test'>"
+            "<img src='kinds.png' alt='right passage cited or refused, per kind, "
+            "dev, holdout and test'>"
             + "".join(tables))
 
 

@@ -15,7 +15,7 @@ METRIC_KEYS = ("hit_at_1", "hit_at_3", "hit_at_5", "mrr", "citation_precision",
                "citation_recall", "answer_support", "answer_f1", "rouge_l",
                "refusal_accuracy", "false_refusal_rate", "latency_p50_ms", "latency_p95_ms", "n",
                "right_passage_cited", "answer_hit")
-SPLITS = ("dev", "test", "all")
+SPLITS = ("dev", "holdout", "test", "all")
 # Kinds whose items the corpus answers; every other kind should be refused.
 ANSWERABLE_KINDS = ("plain", "paraphrase", "casual", "typo", "emotional", "long", "list",
                     "multi-part", "follow-up")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from evals.gate import FLOORS, check
-from evals.suite import ANSWERABLE_KINDS, METRIC_KEYS, evaluate, load_items, score_item
+from evals.suite import ANSWERABLE_KINDS, METRIC_KEYS, SPLITS, evaluate, load_items, score_item
 from tests.helpers import run_cli
 
 
@@ -92,7 +92,7 @@ def test_every_kind_is_scored_with_the_figures_that_fit_it(hash_chain):
         by_kind.setdefault(item["kind"], []).append(item)
     sample = [i for items in by_kind.values() for i in items[:3]]
     metrics = evaluate(hash_chain, sample).metrics
-    assert set(metrics) == {"dev", "test", "all"} and metrics["test"]["n"] == len(sample)
+    assert set(metrics) == set(SPLITS) and metrics["test"]["n"] == len(sample)
     for kind, figures in metrics["test"]["by_kind"].items():
         assert figures["n"] == len(by_kind[kind][:3])
         if kind in ANSWERABLE_KINDS:

@@ -2,7 +2,9 @@
 
 Every item's split is its topic's split in evals/topics.json; legacy items
 (written and tuned on before the split existed) on a test topic get split
-"legacy" and are in neither dev nor test.
+"legacy" and are in neither dev nor test. The fifth dev writer's items
+(``HOLDOUT``) are on dev topics but go to split "holdout": scored with every
+build, never calibrated or tuned on (see evals/README.md).
 """
 import json
 from collections import Counter
@@ -12,10 +14,11 @@ HERE = Path(__file__).resolve().parent
 topics = json.loads((HERE.parent / "topics.json").read_text())
 split_of = {t: v["split"] for part in ("answerable", "out_of_scope")
             for t, v in topics[part].items()}
+HOLDOUT = ("dev5-answerable", "dev5-oos")
 out = []
 for name in ("legacy", "dev-answerable", "dev-oos", "test-answerable", "test-oos",
              "dev2-answerable", "dev2-oos", "dev3-answerable", "dev3-oos",
-             "dev4-answerable", "dev4-oos"):
+             "dev4-answerable", "dev4-oos", *HOLDOUT):
     for line in (HERE / f"{name}.jsonl").read_text().splitlines():
         if not line.strip():
             continue
@@ -23,6 +26,8 @@ for name in ("legacy", "dev-answerable", "dev-oos", "test-answerable", "test-oos
         split = split_of[item["topic"]]
         if name == "legacy" and split == "test":
             split = "legacy"
+        if name in HOLDOUT:
+            split = "holdout"
         item["split"] = split
         item.setdefault("reference_answer", "")
         item.setdefault("category", "")
