@@ -485,15 +485,16 @@ def _line_of(passages: list[Passage], item: Scored, text: str) -> tuple[int, str
 
 def _in_reading_order(spans: list[Span], chosen: list[Scored],
                       passages: list[Passage]) -> list[Span]:
-    """Passages in the order they were chosen; in each, its point's line first
-    and the point first in its line, then what was added, in the author's order."""
+    """Passages in the order they were chosen; in each, its point's line first,
+    and within a line the units in the author's order: one pair of quotation
+    marks never changes the order of what the author wrote (visitor trial 10:
+    a point, then "…" and the sentence before it, read as a re-ordered quote)."""
     order = {c.passage: i for i, c in reversed(list(enumerate(chosen)))}
     lines = [_line_of(passages, item, units[0].text) for item, units in spans]
     first: dict[tuple[int, str], int] = {}
     for i, line in enumerate(lines):
         first.setdefault(line, i)
-    points = {id(c) for c in chosen}
-    keys = [(order[item.passage], first[line], id(item) not in points, units[0].index)
+    keys = [(order[item.passage], first[line], units[0].index)
             for (item, units), line in zip(spans, lines, strict=True)]
     return [span for _, span in sorted(zip(keys, spans, strict=True), key=lambda k: k[0])]
 

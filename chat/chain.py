@@ -217,6 +217,8 @@ class Chain:
             retriever = self.retriever  # one index, and one snapshot of it, per question
             snapshot = retriever.snapshot()
             topics = snapshot.topics()
+            if snapshot.speller and not snapshot.speller.recognises(guarded.text):
+                return self._no_question(text, guarded)  # "xxxx…": no word to read
             query = understand(guarded.text, turns, snapshot.speller,
                                self._rewrite(guarded.text, turns), topics)
             if wordless and not query.follow_up:

@@ -83,6 +83,14 @@ class Speller:
     def _known(self, lower: str) -> bool:
         return lower in self.vocabulary or lower in english_words()
 
+    def recognises(self, text: str) -> bool:
+        """Does ``text`` hold a word at all: one the corpus or English knows, or a
+        slip of a corpus word? 2,100 x's (visitor trial 10) were read as a
+        follow-up with no words of its own and answered with the last topic's
+        quotes. Text without letters is not judged here."""
+        words = [w.lower() for w in _WORD.findall(text)]
+        return not words or any(self._known(w) or self.word(w).lower() != w for w in words)
+
     def correct(self, text: str) -> str:
         """``text`` with every misspelt word replaced; everything else as typed."""
         return _WORD.sub(lambda m: self.word(m.group(0)), text)

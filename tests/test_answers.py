@@ -153,6 +153,25 @@ def test_no_answer_to_any_eval_question_quotes_a_stub(answers):
                                  re.I), quote  # talk about the text, not the topic
 
 
+def _at(piece: str, text: str) -> int:
+    """Where a quoted piece starts in its passage (-1 if it is not found whole)."""
+    words = " ".join(piece.strip(" …").lower().replace("*", "").split()[:6])
+    return " ".join(text.lower().replace("*", "").split()).find(words) if words else -1
+
+
+def test_a_quote_keeps_the_authors_order(answers):
+    """Inside one pair of quotation marks the pieces joined by "…" stand in the
+    order the author wrote them (visitor trial 10 read a point followed by the
+    sentence before it as a re-ordered quotation)."""
+    for answer in answers.values():
+        if answer.refused:
+            continue
+        for _, quote, n in points(answer.answer):
+            text = answer.citations[n - 1].text
+            places = [p for p in (_at(piece, text) for piece in quote.split(" … ")) if p >= 0]
+            assert places == sorted(places), (quote, answer.question)
+
+
 def test_a_list_question_is_answered_with_the_list(chain):
     """"Here are five steps…" is never quoted without the steps."""
     answer = chain.ask("What are Andrew Ng's steps for scoping a project?")
@@ -212,6 +231,18 @@ def test_a_follow_up_without_content_words_is_read_with_the_conversation(hash_ch
     answer = hash_chain.ask("ok but what do i actually do about it", history)
     assert "find a mentor" in answer.query.lower()
     assert not answer.refused and answer.citations
+
+
+@pytest.mark.parametrize("message", ["x" * 2100, "asdfghjkl qwrtzp", "xxxxxxxx?"])
+def test_a_message_without_a_single_word_asks_for_a_question(hash_chain, message):
+    """Visitor trial 10: 2,100 x's after a question were read as a follow-up with
+    no words of its own and answered with the last topic's quotes."""
+    history = [{"role": "user", "content": "How do I find a mentor?"},
+               {"role": "assistant", "content": "Ask someone whose work you admire [1]."}]
+    for turns in (None, history):
+        answer = hash_chain.ask(message, turns)
+        assert answer.refused and answer.answer.startswith("Please type a question")
+        assert not answer.citations
 
 
 def test_a_follow_up_after_a_refusal_is_read_with_the_last_real_answer(hash_chain):
