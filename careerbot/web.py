@@ -316,6 +316,8 @@ def _chip(c: dict, key: str) -> str:
     n, title = c.get("n"), html.escape(chip_label(c))
     url = _safe_url(str(c.get("url", "")))
     link = _link(url, "Open the original") + " · " if url else ""
+    author = str(c.get("author") or "")
+    link += f"by {html.escape(author)} · " if author else ""
     heading = _heading(str(c.get("heading") or ""))
     heading = f"<div class='source-heading'>{heading}</div>" if heading else ""
     return (f"<details class='chip' id='src-{key}-{n}'>"
@@ -345,11 +347,17 @@ def inert_markdown(text: str) -> str:
 def _highlight(passage: str, quote: str) -> str:
     """Escape the passage, mark the quoted sentences inside it, show its
     emphasis as emphasis and its heading lines as bold text: a card read
-    "*Seeking mentors…* lists Topmate" and "## What it is" with the marks."""
-    marked = [False] * len(passage)
-    for start, end in _quote_spans(passage, quote):
-        marked[start:end] = [True] * (end - start)
+    "*Seeking mentors…* lists Topmate" and "## What it is" with the marks.
+    Quotes are found in the text as shown (markup dropped): a quote holds a
+    link's text, not its address."""
     styles = _emphasis_styles(passage)
+    kept = [i for i, style in enumerate(styles) if style is not None]
+    shown_text = "".join(passage[i] for i in kept)
+    marked = [False] * len(passage)
+    quote = _MARKDOWN_LINK.sub(lambda m: m.group(_link_text(m)), quote).replace("*", "")
+    for start, end in _quote_spans(shown_text, quote):
+        for i in kept[start:end]:
+            marked[i] = True
     shown = ((styles[i], marked[i], ch) for i, ch in enumerate(passage) if styles[i] is not None)
     out = []
     for mark, quoted in itertools.groupby(shown, key=lambda t: t[1]):
@@ -377,11 +385,26 @@ def _quote_spans(passage: str, quote: str) -> list[tuple[int, int]]:
     return spans
 
 
+# A Markdown link or image, "[text](target)" / "![alt](target)": the card shows its
+# text (visitor trial 10 read "[Events](https://orionstar25.github.io/…)"), or, for
+# an image without alt text, its address as text, as answers do; never a fetch.
+_MARKDOWN_LINK = re.compile(r"(!?)\[([^\]\n]*)\]\(\s*<?([^)\s>]*)>?[^)\n]*\)")
+
+
+def _link_text(m: re.Match) -> int:
+    """The group of a link's match that is shown: its text, or a bare image's address."""
+    return 3 if m.group(1) and not m.group(2).strip() else 2
+
+
 def _emphasis_styles(passage: str) -> list[str | None]:
     """Per character: "em" or "strong" inside emphasis, None for its asterisks
-    (dropped), "" otherwise. Worked per character so a quote that starts or
-    ends inside emphasis still nests its tags properly."""
+    and a link's markup (dropped), "" otherwise. Worked per character so a
+    quote that starts or ends inside emphasis still nests its tags properly."""
     styles: list[str | None] = [""] * len(passage)
+    for m in _MARKDOWN_LINK.finditer(passage):
+        shown = _link_text(m)
+        for i in (*range(m.start(), m.start(shown)), *range(m.end(shown), m.end())):
+            styles[i] = None
     for m in _MARKDOWN_EMPHASIS.finditer(passage):
         tag = "strong" if len(m.group(1)) == 2 else "em"
         styles[m.start(2):m.end(2)] = [tag] * (m.end(2) - m.start(2))

@@ -685,6 +685,15 @@ def attribution(passage: Passage, named: bool = False, section: str | None = Non
     return f"*{title}* — {heading}" if heading else f"*{title}*"
 
 
+def byline(passage: Passage, n: int) -> Draft:
+    """Who wrote a document, from its front matter, citing passage ``n``: the
+    text of an essay rarely names its author, so no quote can say it."""
+    title = passage.title.replace("*", "").strip() or passage.doc_id
+    if passage.author:
+        return Draft(f"*{title}* is by {passage.author}. [{n}]")
+    return Draft(f"The corpus does not name the author of *{title}*. [{n}]")
+
+
 # --- generative ---------------------------------------------------------------
 
 SYSTEM_PROMPT = """You are careerbot, a careful career-advice assistant.

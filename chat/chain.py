@@ -20,6 +20,7 @@ from chat.answerers import (
     ExtractiveAnswerer,
     GenerativeAnswerer,
     LLMError,
+    byline,
     cover_parts,
     firsthand,
     leading,
@@ -186,6 +187,9 @@ class Chain:
             yield prepared
             return
         ctx = prepared
+        if ctx.query.asks_author and (author := self._byline(ctx)) is not None:
+            yield author
+            return
         if not ctx.decision.answer:
             yield self._refusal(ctx)
             return
@@ -293,6 +297,24 @@ class Chain:
                       citations=citations, query=ctx.query.condensed, notice=ctx.notice,
                       backend=self.answerer.name, retrieved=ctx.passages)
 
+    def _byline(self, ctx: _Context) -> Answer | None:
+        """"who wrote that?": the author of the document the previous answer quoted
+        first, or, asked alone ("who wrote the essay about leaving IT services?"),
+        of the best-retrieved essay if the question is answered (a resource page
+        has no byline: it sums up an essay, and "the seeking mentors blog" found
+        the MentorCruise page first)."""
+        if ctx.query.about:
+            passage = self.retriever.first_passage(ctx.query.about, self.retriever.snapshot())
+        else:  # the essay the question names best ("the andrew ng guide"), else the first
+            words = set(tokenize(ctx.query.own))
+            named = [(len(words & set(tokenize(f"{p.title} {p.author}"))), -p.rank, p)
+                     for p in searched(ctx.passages) if p.kind == "essay"]
+            best = max(named, default=None, key=lambda x: x[:2])
+            passage = best[2] if best and (best[0] or ctx.decision.answer) else None
+        if passage is None:
+            return None
+        return self._finish(ctx, byline(passage, 1), self.extractive.name, [passage])
+
     def _pointer(self, ctx: _Context) -> Verified | None:
         """The best unit of the passages, as one checked, cited point (or None)."""
         best = leading(ctx.scored)
@@ -307,8 +329,11 @@ class Chain:
         draft = self.extractive.compose(ctx.scored, ctx.passages)
         return self._finish(ctx, draft, self.extractive.name)
 
-    def _finish(self, ctx: _Context, draft: Draft, backend: str) -> Answer:
-        checked = verify(draft.text, ctx.passages, draft.quotes)
+    def _finish(self, ctx: _Context, draft: Draft, backend: str,
+                passages: list[Passage] | None = None) -> Answer:
+        """The checked answer; ``passages`` are what ``draft`` cites, if not those
+        retrieved for the question."""
+        checked = verify(draft.text, passages or ctx.passages, draft.quotes)
         if not checked.ok:
             return self._refusal(ctx)
         text = "\n".join(" ".join(line.split()) for line in checked.text.splitlines()

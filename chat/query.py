@@ -87,6 +87,16 @@ _ABOUT_THE_CHAT = frozenset(tokenize(
     "it them in a few short shortly three 3 two 2 five 5 four 4 quick quickly again "
     "brief briefly words one sentence"))
 _SENTENCE_END = re.compile(r"(?<=[.?!])\s+")
+# "who wrote that?", "who's the author?", "whats the writer's name": a question about a
+# document's byline, which its text rarely holds (visitor trial 10: "who wrote that?"
+# after three answers from Anirban's essay got quotes about Lara Hogan's books).
+# Only as a sentence's question ("the blogger who wrote about X seemed sure" is not one).
+_ASKS_AUTHOR = re.compile(
+    r"(?:^|(?<=[.?!])\s+)(?:(?:and|so|ok|okay|but|btw|also|wait|then)\W+){0,2}"
+    r"(?:who(?:'s|’s| is| was)?\s+(?:the\s+)?(?:wrote|writes|has written|authored|author|writer)"
+    r"|what(?:'s|’s|s| is| was)\s+(?:the\s+)?(?:author|writer)(?:'s|’s|s)?\s+name)\b", re.I)
+# How an answer names its source: "*Title* — section: “…”".
+_NAMED_TITLE = re.compile(r"^\*([^*\n]+)\*", re.M)
 
 
 @dataclass
@@ -100,6 +110,8 @@ class Query:
     said: str = ""                 # the answers so far, not to be quoted again ("" if none)
     parts: list[str] = field(default_factory=list)  # a two-part question's parts, else []
     recap: bool = False            # asks to sum up the answers so far (``said``)
+    asks_author: bool = False      # "who wrote that?": answered from the byline
+    about: str = ""                # the title the previous answer quoted first, if followed
 
     @property
     def follow_up(self) -> bool:
@@ -290,8 +302,10 @@ def understand(text: str, history: list[dict[str, str]], speller: Speller | None
         searches.append(rewrite)
     if context and not tokenize(own) and len(searches) > 1:
         searches = searches[1:]  # "what do i do about it?" alone finds nothing: lead with the turn
+    named = _NAMED_TITLE.search(answer) if follows else None
     return Query(text=text, own=own, searches=list(dict.fromkeys(searches)), context=context,
-                 said=said, parts=question_parts(own))
+                 said=said, parts=question_parts(own), asks_author=bool(_ASKS_AUTHOR.search(own)),
+                 about=named.group(1).strip() if named else "")
 
 
 def _asks_recap(own: str, said: str) -> bool:

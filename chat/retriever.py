@@ -202,6 +202,19 @@ class Retriever:
         self._attach_sentences(passages, snapshot)
         return passages
 
+    def first_passage(self, title: str, snapshot: IndexSnapshot) -> Passage | None:
+        """The opening chunk of the document called ``title`` (emphasis aside), with
+        its sentences: what an answer about the document as a whole cites."""
+        wanted = title.replace("*", "").strip().lower()
+        found = [(int(r.get("position", 0)), cid) for cid, r in snapshot.records.items()
+                 if str(r.get("title", "")).replace("*", "").strip().lower() == wanted]
+        if not found:
+            return None
+        cid = min(found)[1]
+        passage = _passage(cid, snapshot.records[cid], 0.0, None)
+        self._attach_sentences([passage], snapshot)
+        return passage
+
     def _dense(self, vector: np.ndarray, snapshot: IndexSnapshot) -> dict[str, float]:
         """The closest chunks by cosine, exactly, from the snapshot's vectors.
 
@@ -265,6 +278,7 @@ def _passage(cid: str, record: dict, score: float, dense: float | None,
         url=str(record.get("url", "")), source=str(record.get("source", "")),
         position=int(record.get("position", 0)), score=score, dense=dense,
         rank=rank, neighbour=neighbour, kind=str(record.get("kind", "") or "essay"),
+        author=str(record.get("author", "") or ""),
     )
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from chat.answerers import section_of
 from core.text import MARKER
 from core.types import Citation, Passage
 
@@ -44,11 +45,13 @@ def verify(draft: str, passages: list[Passage], quotes: dict[int, list[str]] | N
     text = re.sub(r"[ \t]+", " ", text).strip()
     citations = []
     for new, old in enumerate(order, start=1):
-        p = passages[old - 1]
+        p, quoted = passages[old - 1], (quotes or {}).get(old, [])
         citations.append(Citation(
-            n=new, doc_id=p.doc_id, title=p.title, heading=p.heading, url=p.url,
-            source=p.source, text=p.text, score=p.score,
-            quote=" ".join((quotes or {}).get(old, [])),
+            n=new, doc_id=p.doc_id, title=p.title, url=p.url, source=p.source,
+            # the section the quote sits under: a resource page is one chunk of three
+            # sections, and its card read "What it is" for every quote (visitor trial 10)
+            heading=section_of(p, quoted[0]) if quoted else p.heading,
+            text=p.text, score=p.score, quote=" ".join(quoted), author=p.author,
         ))
     return Verified(text=text, citations=citations)
 

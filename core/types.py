@@ -42,6 +42,7 @@ class Passage:
     rank: int = 0             # 0-based retrieval rank; a neighbour shares its source's
     neighbour: bool = False   # added because it sits next to a retrieved passage
     kind: str = "essay"       # its document's kind: "essay", "resource"…
+    author: str = ""          # its document's author, from the front matter ("" if none)
 
 
 def searched(passages: list[Passage]) -> list[Passage]:
@@ -64,11 +65,13 @@ class Citation:
     text: str
     score: float
     quote: str = ""  # the sentence(s) of the passage the answer relies on
+    author: str = ""
 
     def to_dict(self) -> dict:
         return {"n": self.n, "doc_id": self.doc_id, "title": self.title,
                 "heading": self.heading, "url": self.url, "source": self.source,
-                "text": self.text, "score": round(self.score, 4), "quote": self.quote}
+                "text": self.text, "score": round(self.score, 4), "quote": self.quote,
+                "author": self.author}
 
 
 @dataclass

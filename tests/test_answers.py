@@ -172,6 +172,23 @@ def test_a_quote_keeps_the_authors_order(answers):
             assert places == sorted(places), (quote, answer.question)
 
 
+def test_who_wrote_it_is_answered_from_the_byline(chain):
+    """Visitor trial 10: "who wrote that?" after answers from Anirban's essay got
+    quotes about Lara Hogan's books; an essay's text rarely names its author."""
+    first = chain.ask("How do I move from a stagnant IT job into machine learning?")
+    history = [{"role": "user", "content": first.question},
+               {"role": "assistant", "content": first.answer}]
+    assert first.citations[0].doc_id == "essays/transition-into-ai-ml-from-it-services"
+    answer = chain.ask("who wrote that?", history)
+    assert not answer.refused and "Anirban" in answer.answer, answer.answer
+    assert [c.doc_id for c in answer.citations] == [first.citations[0].doc_id]
+    assert answer.citations[0].author == "Anirban"
+    alone = chain.ask("who wrote the andrew ng guide?")
+    assert "is by Andrew Ng" in alone.answer, alone.answer
+    unnamed = chain.ask("who is the author of the seeking mentors blog?")
+    assert "does not name the author of *Seeking mentors" in unnamed.answer, unnamed.answer
+
+
 def test_a_list_question_is_answered_with_the_list(chain):
     """"Here are five steps…" is never quoted without the steps."""
     answer = chain.ask("What are Andrew Ng's steps for scoping a project?")

@@ -19,6 +19,19 @@ def test_dangling_markers_are_removed_and_the_rest_renumbered():
     assert [(c.n, c.doc_id) for c in checked.citations] == [(1, "d3"), (2, "d1")]
 
 
+def test_a_citation_names_the_section_its_quote_sits_under_and_the_author():
+    """A resource page is one chunk of three sections; its card said "What it is"
+    whatever it quoted (visitor trial 10)."""
+    page = Passage(chunk_id="c1", doc_id="resources/kaggle", heading="## What it is",
+                   text="## What it is\nKaggle hosts data.\n\n## When to use it\n"
+                        "Use it for individual projects.", author="Editor")
+    checked = verify("“Use it for individual projects.” [1]", [page],
+                     {1: ["Use it for individual projects."]})
+    assert checked.citations[0].heading == "When to use it"
+    assert checked.citations[0].author == "Editor"
+    assert verify("x [1]", [page]).citations[0].heading == "## What it is"  # nothing quoted
+
+
 def test_an_answer_with_no_valid_citation_is_not_ok():
     assert not verify("Made up [7].", _passages(2)).ok
     assert not verify("No markers at all.", _passages(2)).ok

@@ -89,6 +89,20 @@ def _card(citation: dict) -> str:
     return answer_html({"answer": "x [1]", "citations": [{"n": 1, **citation}]}, "k")
 
 
+def test_a_card_names_the_author_and_shows_links_as_their_text():
+    """Visitor trial 10: cards showed "[Events](https://…)" as typed and no author;
+    a quote holding a link's text is still marked in its card."""
+    text = ("These show my work: [Events](https://x.org/e); ![](https://x.org/p.gif) "
+            "and ![badge](https://x.org/b.png). Other words.")
+    page = _card({"title": "T", "heading": "", "text": text, "author": "Reshama Shaikh",
+                  "quote": "These show my work: Events; https://x.org/p.gif and badge.",
+                  "url": "", "source": "s"})
+    assert "by Reshama Shaikh" in page
+    marked = re.sub(r"</mark>(\s*)<mark>", r"\1", page)  # one mark per quoted piece
+    assert "<mark>These show my work: Events; https://x.org/p.gif and badge.</mark>" in marked
+    assert "](" not in page and "<img" not in page and "x.org/e" not in page
+
+
 def test_a_cards_emphasis_is_shown_as_emphasis_and_the_rest_escaped():
     """A resource card read '*Seeking mentors…* lists Topmate' with the asterisks."""
     text = "## What the essays say\n*Seeking mentors* lists <b>Topmate</b>. **P.S.:** 2*3*4"
