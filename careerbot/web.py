@@ -54,7 +54,18 @@ CSS = """
   padding: 8px max(12px, calc((100vw - 1180px) / 2)) 10px;
   background: var(--background-fill-primary); border-top: 1px solid var(--border-color-primary);
   box-shadow: 0 -2px 8px rgba(0, 0, 0, 0.06); }
-#question-count { font-size: 0.85em; color: var(--body-text-color-subdued); min-height: 1.2em; }
+#question-count { font-size: 0.85em; color: var(--body-text-color-subdued);
+  display: inline-block; background: var(--background-fill-primary); padding: 0 8px;
+  border-radius: 6px 6px 0 0; }
+/* The counter sits just above the question bar, right-aligned, out of the layout:
+   on its own row it left an empty band under the input that read as a second text
+   box and made the bar 110 px tall, over the second row of suggestions (visitor
+   trial 10). */
+#composer .block:has(#question-count) { position: absolute; bottom: 100%; margin: 0;
+  left: max(12px, calc((100vw - 1180px) / 2)); right: max(12px, calc((100vw - 1180px) / 2));
+  width: auto !important; text-align: right; pointer-events: none; background: none;
+  border: 0; padding: 0; }
+#question-count:empty { display: none; }
 #question-count.over { color: #b42318; font-weight: 600; }
 #chat .answer-text { margin-bottom: 6px; }
 #chat a.cite { text-decoration: none; font-weight: 600; padding: 0 2px; }

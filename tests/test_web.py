@@ -328,11 +328,20 @@ def test_a_refusal_points_to_the_closest_passage_which_opens(open_page):
 
 
 def test_long_message_shows_the_limit_while_typing(open_page):
+    """The counter shows above the question bar while typing and takes no room
+    when empty: on its own row it left an empty band under the input that read as
+    a second text box, and the bar covered the second row of suggestions."""
     page = open_page()
+    bar = page.locator("#composer").bounding_box()
+    row = page.locator("#send").bounding_box()
+    assert bar["height"] <= row["height"] + 30, (bar, row)  # padding only, no empty band
     page.locator("#question textarea").fill("I work in retail. " * 150 + "How do I find a mentor?")
     page.wait_for_function("() => /only the last/.test("
                            "document.querySelector('#question-count').textContent)")
     assert in_viewport(page, "#question-count")
+    count = page.locator("#question-count").bounding_box()
+    bar = page.locator("#composer").bounding_box()
+    assert count["y"] + count["height"] <= bar["y"] + 1  # above the bar, not over the text
 
 
 def test_no_admin_on_the_visitor_page_and_admin_has_its_own(open_page):
