@@ -326,9 +326,9 @@ def _chip(c: dict, key: str) -> str:
     """One source: a numbered chip that opens into the card with the quote marked."""
     n, title = c.get("n"), html.escape(chip_label(c))
     url = _safe_url(str(c.get("url", "")))
-    link = _link(url, "Open the original") + " · " if url else ""
+    meta = _link(url, "Open the original") + " · " if url else ""
     author = str(c.get("author") or "")
-    link += f"by {html.escape(author)} · " if author else ""
+    meta += f"by {html.escape(author)} · " if author else ""
     heading = _heading(str(c.get("heading") or ""))
     heading = f"<div class='source-heading'>{heading}</div>" if heading else ""
     return (f"<details class='chip' id='src-{key}-{n}'>"
@@ -336,7 +336,7 @@ def _chip(c: dict, key: str) -> str:
             f"<span class='chip-label'>{title}</span>"
             f"</summary><div class='source-card'>{heading}"
             f"<div class='passage'>{_highlight(str(c.get('text', '')), str(c.get('quote', '')))}"
-            f"</div><div class='source-meta'>{link}<code>"
+            f"</div><div class='source-meta'>{meta}<code>"
             f"{html.escape(str(c.get('source', '')))}</code></div></div></details>")
 
 

@@ -64,7 +64,8 @@ def test_a_lone_point_s_passage_gives_more_when_nothing_else_scores():
 
 def test_more_of_a_quoted_passage_joins_its_line_and_never_adds_a_fifth():
     """With four points chosen, a passage's further answer still joins that
-    passage's line (behind its point); the answer keeps four lines."""
+    passage's line, in the author's order (here before its point); the answer
+    keeps four lines."""
     pages = []
     for d in range(4):
         units = [Sentence(text=f"Passage {d} point {i} says something different here.",
@@ -76,7 +77,7 @@ def test_more_of_a_quoted_passage_joins_its_line_and_never_adds_a_fifth():
         [Scored(0.6, 0, pages[0][1][0])]
     lines = ExtractiveAnswerer().compose(scored, [p for p, _ in pages]).text.splitlines()
     assert len(lines) == MAX_SENTENCES == 4, lines
-    assert lines[0].index("point 2") < lines[0].index(" … ") < lines[0].index("point 0"), lines[0]
+    assert lines[0].index("point 0") < lines[0].index(" … ") < lines[0].index("point 2"), lines[0]
 
 
 def test_at_most_max_sentences():
