@@ -95,8 +95,8 @@ _ASKS_AUTHOR = re.compile(
     r"(?:^|(?<=[.?!])\s+)(?:(?:and|so|ok|okay|but|btw|also|wait|then)\W+){0,2}"
     r"(?:who(?:'s|’s| is| was)?\s+(?:the\s+)?(?:wrote|writes|has written|authored|author|writer)"
     r"|what(?:'s|’s|s| is| was)\s+(?:the\s+)?(?:author|writer)(?:'s|’s|s)?\s+name)\b", re.I)
-# How an answer names its source: "*Title* — section: “…”".
-_NAMED_TITLE = re.compile(r"^\*([^*\n]+)\*", re.M)
+# How an answer names its source: "*Title* — section: “…”", "…the author of *Title*."
+_NAMED_TITLE = re.compile(r"\*([^*\n]+)\*")
 
 
 @dataclass

@@ -187,6 +187,11 @@ def test_who_wrote_it_is_answered_from_the_byline(chain):
     assert "is by Andrew Ng" in alone.answer, alone.answer
     unnamed = chain.ask("who is the author of the seeking mentors blog?")
     assert "does not name the author of *Seeking mentors" in unnamed.answer, unnamed.answer
+    # named after another byline: the document named now, not the one just quoted
+    after = chain.ask("who is the author of the seeking mentors blog?",
+                      [{"role": "user", "content": alone.question},
+                       {"role": "assistant", "content": alone.answer}])
+    assert after.answer == unnamed.answer, after.answer
 
 
 def test_a_list_question_is_answered_with_the_list(chain):
