@@ -33,7 +33,7 @@ from chat.condense import looks_like_follow_up, normalise_history
 from chat.guard import Guarded, guard
 from chat.query import Query, drop_filler, understand
 from chat.refusal import Decision, Refusal, Signals, measure, names_a_title
-from chat.retriever import Retriever
+from chat.retriever import IndexSnapshot, Retriever
 from chat.verify import Verified, verify
 from core.config import Settings
 from core.embedder import Embedder, get_embedder
@@ -76,6 +76,7 @@ class _Context:
     topics: list[str]
     notice: str | None
     scored: list  # every sentence of the passages, scored once, best first
+    snapshot: IndexSnapshot  # the one index state the question was answered from
 
 
 def build_answerer(settings: Settings):
@@ -251,7 +252,7 @@ class Chain:
         if not decision.answer and names_a_title(terms, passages):
             decision = Decision(True, "names a title", decision.support)
         return _Context(text, query, vectors[0], passages, signals,
-                        decision, topics, guarded.notice, scored)
+                        decision, topics, guarded.notice, scored, snapshot)
 
     def _no_question(self, text: str, guarded: Guarded, thanks: bool = False) -> Answer:
         """A message without a question in it: thanks get a welcome, anything else
@@ -298,18 +299,20 @@ class Chain:
                       backend=self.answerer.name, retrieved=ctx.passages)
 
     def _byline(self, ctx: _Context) -> Answer | None:
-        """"who wrote that?": the author of the document the previous answer quoted
-        first, or, asked alone ("who wrote the essay about leaving IT services?"),
-        of the best-retrieved essay if the question is answered (a resource page
-        has no byline: it sums up an essay, and "the seeking mentors blog" found
-        the MentorCruise page first)."""
-        snapshot = self.retriever.snapshot()
-        title = _named_essay(ctx.query.own, snapshot.records.values()) or ctx.query.about
-        if title:  # named now ("…of the seeking mentors blog?", visitor trial 11), or just quoted
-            passage = self.retriever.first_passage(title, snapshot)
-        else:  # the essay the question names best ("the andrew ng guide"), else the first
-            words = set(tokenize(ctx.query.own))
-            named = [(len(words & set(tokenize(f"{p.title} {p.author}"))), -p.rank, p)
+        """"who wrote that?": the author of the essay the question names (one essay
+        sharing more title or author words with it than any other: "…of the
+        seeking mentors blog?" right after another byline, visitor trial 11), else
+        of the document the previous answer named first, else, asked alone, of the
+        retrieved essay sharing most of those words ("who wrote about X?": the
+        best-retrieved essay if the question is answered). A resource page has no
+        byline: it sums up an essay, and "the seeking mentors blog" found the
+        MentorCruise page first."""
+        words = set(tokenize(ctx.query.own))
+        title = _named_essay(words, ctx.snapshot.records.values()) or ctx.query.about
+        if title:
+            passage = self.retriever.first_passage(title, ctx.snapshot)
+        else:
+            named = [(_name_words_shared(words, p.title, p.author), -p.rank, p)
                      for p in searched(ctx.passages) if p.kind == "essay"]
             best = max(named, default=None, key=lambda x: x[:2])
             passage = best[2] if best and (best[0] or ctx.decision.answer) else None
@@ -359,13 +362,18 @@ def _with_answers(turns: list[dict[str, str]]) -> list[dict[str, str]]:
     return kept
 
 
-def _named_essay(question: str, records) -> str | None:
-    """The essay whose title and author share the most words with the question,
-    if one shares more than any other; None when none does or two tie."""
-    words = set(tokenize(question))
-    essays = {str(r.get("title", "")): set(tokenize(f"{r.get('title', '')} {r.get('author', '')}"))
-              for r in records if r.get("kind", "essay") == "essay"}
-    shared = sorted(((len(words & named), title) for title, named in essays.items()), reverse=True)
+def _name_words_shared(words: set[str], title: str, author: str) -> int:
+    """How many of a question's stems name a document: its title's or author's."""
+    return len(words & set(tokenize(f"{title} {author}")))
+
+
+def _named_essay(words: set[str], records) -> str | None:
+    """The essay whose title and author share the most of the question's stems
+    ``words``, if one shares more than any other; None when none does or two tie."""
+    essays = {str(r.get("title", "")): str(r.get("author", "") or "")
+              for r in records if r.get("kind", "essay") == "essay"}  # one per document
+    shared = sorted(((_name_words_shared(words, title, author), title)
+                     for title, author in essays.items()), reverse=True)
     if not shared or not shared[0][0] or (len(shared) > 1 and shared[1][0] == shared[0][0]):
         return None
     return shared[0][1]
