@@ -74,7 +74,7 @@ def _overlap(weights: dict[str, float], terms: set[str]) -> float:
 
 def _meaning(sentence: Sentence, after: Sentence | None, vector: np.ndarray) -> float:
     """Similarity of a sentence to the query, half of it read together with the
-    sentence after it.
+    sentence after it, or, if closer, of a question it answers to the query.
 
     A short sentence says little to a small embedder on its own: "Pay attention
     to the basics." is about job hunting only because the next sentence names
@@ -83,12 +83,22 @@ def _meaning(sentence: Sentence, after: Sentence | None, vector: np.ndarray) -> 
     """
     if sentence.vector is None:
         return 0.0
+    asked = _asked(sentence, vector)
     own = float(np.dot(sentence.vector, vector))
     if after is None or after.vector is None:
-        return own
+        return max(own, asked)
     pair = np.asarray(sentence.vector) + np.asarray(after.vector)
     norm = float(np.linalg.norm(pair)) or 1.0
-    return (1 - WINDOW) * own + WINDOW * float(np.dot(pair, vector)) / norm
+    return max((1 - WINDOW) * own + WINDOW * float(np.dot(pair, vector)) / norm, asked)
+
+
+def _asked(sentence: Sentence, vector: np.ndarray) -> float:
+    """The closest question this unit was written down as answering
+    (``ingest.questions``): a visitor's "how do i stop feeling like a fraud?"
+    is nearer that question than the unit's own words; 0 if none."""
+    if sentence.asked is None:
+        return 0.0
+    return float(np.max(np.asarray(sentence.asked) @ vector))
 
 
 def score_sentences(query: str, vector: np.ndarray, passages: list[Passage],

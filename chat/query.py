@@ -94,7 +94,8 @@ _SENTENCE_END = re.compile(r"(?<=[.?!])\s+")
 _ASKS_AUTHOR = re.compile(
     r"(?:^|(?<=[.?!])\s+)(?:(?:and|so|ok|okay|but|btw|also|wait|then)\W+){0,2}"
     r"(?:who(?:'s|’s| is| was)?\s+(?:the\s+)?(?:wrote|writes|has written|authored|author|writer)"
-    r"|what(?:'s|’s|s| is| was)\s+(?:the\s+)?(?:author|writer)(?:'s|’s|s)?\s+name)\b", re.I)
+    r"|what(?:'s|’s|s| is| was)\s+(?:the\s+)?(?:author|writer)(?:'s|’s|s)?\s+name"
+    r"|who\s+(?:said|says)\s+(?:that|this|it)(?=\s*[?.!]*\s*$))\b", re.I)  # trial 12
 # How an answer names its source: "*Title* — section: “…”", "…the author of *Title*."
 _NAMED_TITLE = re.compile(r"\*([^*\n]+)\*")
 

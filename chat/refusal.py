@@ -10,7 +10,9 @@
 2. *Does the corpus support an answer?* A logistic regression over a few
    signals of the retrieval (``Signals``), fitted on the dev split's answerable
    and out-of-scope career questions, its threshold set for a target false
-   refusal rate on dev. In-domain but unsupported ("how do I write a cover
+   refusal rate on dev. Its strongest signal is how close the question comes
+   to a question the documents were written down as answering
+   (``ingest.questions``). In-domain but unsupported ("how do I write a cover
    letter?"): refuse, and say what the corpus has that is closest.
 
 Both models and their thresholds live in ``evals/calibration.json``, written by
@@ -32,8 +34,10 @@ from core.types import Passage, searched
 # left out: fitted on dev without one blind-written batch, a model with them
 # refused 8.3% of that batch's answerable questions (target 2%), without them
 # 4.2% (``careerbot calibrate`` recomputes this, ``support.held_out_batches``).
-SIGNALS = ("best_sentence", "best_passage", "domain", "generic")
-MEASURED = ("best_sentence", "best_passage", "coverage", "found", "domain", "generic")
+SIGNALS = ("best_sentence", "best_passage", "domain", "generic", "best_question")
+MEASURED = ("best_sentence", "best_passage", "coverage", "found", "domain", "generic",
+            "best_question")
+BEFORE_QUESTIONS = ("best_sentence", "best_passage", "domain", "generic")  # stop 26's set
 GENERIC_NEIGHBOURS = 3
 
 
@@ -51,6 +55,7 @@ class Signals:
     found: float          # idf share of them in the retrieved passages
     domain: float         # log-odds that the question is about careers (model 1)
     generic: float        # closeness to general career questions (see ``Refusal.generic``)
+    best_question: float = 0.0  # cosine of the closest question the documents answer
 
     def as_list(self, names: tuple[str, ...] = SIGNALS) -> list[float]:
         return [float(getattr(self, name)) for name in names]
@@ -97,7 +102,8 @@ def measure(terms: set[str], own: np.ndarray, passages: list[Passage],
     best_passage = max((p.dense or 0.0 for p in searched(passages)), default=0.0)
     found = set().union(*(snapshot.terms.get(p.chunk_id, ()) for p in passages))
     coverage, in_passages = _shares(terms, snapshot.idf, snapshot.df, found)
-    return Signals(best_sentence, best_passage, coverage, in_passages, domain, generic)
+    return Signals(best_sentence, best_passage, coverage, in_passages, domain, generic,
+                   snapshot.best_question(own))
 
 
 def names_a_title(terms: set[str], passages: list[Passage]) -> bool:

@@ -1,9 +1,11 @@
-"""Hybrid retrieval: dense (Chroma) and BM25, fused by reciprocal rank.
+"""Hybrid retrieval: dense, BM25 and the documents' own questions, fused by rank.
 
 Dense search finds paraphrases ("how much maths" ~ "mathematics in the
 context of ML"); BM25 finds rare exact words (DP-203, vLookUp, bi-weekly) that
-a small embedder blurs. Reciprocal rank fusion combines the two rankings
-without having to calibrate their scores against each other. (A third ranking
+a small embedder blurs; the questions a document answers (``ingest.questions``)
+find what a visitor words as a question ("how do i stop feeling like a
+fraud?"). Reciprocal rank fusion combines the rankings without having to
+calibrate their scores against each other. (A third ranking
 by best-matching sentence was tried and lowered passage hit@5 from 0.86 to
 0.81 on the reference questions: MiniLM matches "mentorship" to every mentor
 sentence, so it was dropped.)
@@ -52,11 +54,21 @@ class IndexSnapshot:
     terms: dict[str, frozenset[str]] = field(default_factory=dict)  # id -> its stems, as indexed
     vectors: np.ndarray | None = None  # chunk embeddings, row i is ids[i]
     sentences: dict[str, list[Sentence]] = field(default_factory=dict)  # fetched so far
+    # questions the documents answer (``ingest.questions``): row i asks about asked_at[i]
+    asked: np.ndarray | None = None
+    asked_at: list[tuple[str, int]] = field(default_factory=list)  # (chunk id, unit index)
 
     @functools.cached_property
     def row(self) -> dict[str, int]:
         """Each chunk's row in ``vectors``, built once per snapshot, not per question."""
         return {cid: i for i, cid in enumerate(self.ids)}
+
+    def best_question(self, vector: np.ndarray) -> float:
+        """The cosine of the documents' closest question to this one (0 without any):
+        a visitor's question near one the corpus was written to answer is covered."""
+        if self.asked is None or not len(self.asked):
+            return 0.0
+        return float(np.max(self.asked @ np.asarray(vector, dtype=np.float32)))
 
     def idf(self, term: str) -> float:
         """Inverse document frequency; a term the corpus never uses scores highest."""
@@ -146,11 +158,15 @@ class Retriever:
                          for r in records.values())
         by_position = {(str(r.get("doc_id", "")), int(r.get("position", 0))): cid
                        for cid, r in records.items()}
+        asked = get_all(self.sentences, ["metadatas", "embeddings"], where={"kind": "question"})
         return IndexSnapshot(index, ids, records, signature, dict(df),
                         [(t, k, n) for (t, k), n in titles.most_common()], by_position,
                         Speller.from_texts(texts),
                         {cid: frozenset(tokens) for cid, tokens in zip(ids, corpus, strict=True)},
-                        np.asarray(got["embeddings"], dtype=np.float32))
+                        np.asarray(got["embeddings"], dtype=np.float32),
+                        asked=np.asarray(asked["embeddings"], dtype=np.float32).reshape(
+                            -1, len(got["embeddings"][0])),
+                        asked_at=[(str(m["chunk_id"]), int(m["i"])) for m in asked["metadatas"]])
 
     @_store_errors
     def search(self, query: str, k: int = 5, query_vector: np.ndarray | None = None,
@@ -175,11 +191,12 @@ class Retriever:
         vector = self.embedder.embed_query(query) if query_vector is None else query_vector
         dense = self._dense(vector, snapshot)
         bm25 = self._bm25(query, snapshot)
-        rankings = [list(dense), list(bm25)]
+        rankings = [list(dense), list(bm25), self._by_question(vector, snapshot)]
         closest = dict(dense)  # a passage's best cosine to any of the searched texts
         for text, other in also:
             more = self._dense(other, snapshot)
-            rankings += [list(more), list(self._bm25(text, snapshot))]
+            rankings += [list(more), list(self._bm25(text, snapshot)),
+                         self._by_question(other, snapshot)]
             for cid, sim in more.items():
                 closest[cid] = max(sim, closest.get(cid, sim))
         fused: dict[str, float] = {}
@@ -228,6 +245,20 @@ class Retriever:
         top = np.argpartition(-sims, k - 1)[:k]
         return {snapshot.ids[int(i)]: float(sims[i]) for i in top[np.argsort(-sims[top])]}
 
+    def _by_question(self, vector: np.ndarray, snapshot: IndexSnapshot) -> list[str]:
+        """Chunks ranked by the closest question they answer (``ingest.questions``):
+        a small embedder matches question to question far better than question to
+        answer. Empty when no document has questions."""
+        if snapshot.asked is None or not len(snapshot.asked):
+            return []
+        sims = snapshot.asked @ np.asarray(vector, dtype=np.float32)
+        ranked: dict[str, None] = {}
+        for i in np.argsort(-sims):
+            ranked.setdefault(snapshot.asked_at[int(i)][0])
+            if len(ranked) == CANDIDATES:
+                break
+        return list(ranked)
+
     def _bm25(self, query: str, snapshot: IndexSnapshot) -> dict[str, float]:
         tokens = [t for t in tokenize(query) if t in snapshot.index.vocab_dict]
         if not tokens:
@@ -266,7 +297,14 @@ class Retriever:
             by_chunk.setdefault(meta["chunk_id"], []).append(
                 Sentence(text=text, index=int(meta["i"]), vector=np.asarray(vec),
                          faq=bool(meta.get("faq", False))))
+        asked: dict[tuple[str, int], list[int]] = {}
+        for row, at in enumerate(snapshot.asked_at):
+            if at[0] in by_chunk:
+                asked.setdefault(at, []).append(row)
         for cid, sentences in by_chunk.items():
+            for sentence in sentences:
+                rows = asked.get((cid, sentence.index))
+                sentence.asked = snapshot.asked[rows] if rows else None
             snapshot.sentences[cid] = sorted(sentences, key=lambda s: s.index)
 
 

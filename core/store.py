@@ -152,8 +152,8 @@ def remove_stale_folders(settings: Settings) -> list[Path]:
 PAGE = 5000
 
 
-def get_all(collection: Collection, include: list[str]) -> dict:
-    """Every row of a collection, read a page at a time.
+def get_all(collection: Collection, include: list[str], where: dict | None = None) -> dict:
+    """Every row of a collection (that ``where`` selects), read a page at a time.
 
     One ``get()`` of a large collection fails inside Chroma ("too many SQL
     variables" at 100k rows), so reads of everything are paged.
@@ -163,7 +163,7 @@ def get_all(collection: Collection, include: list[str]) -> dict:
         out[key] = []
     offset = 0
     while True:
-        page = collection.get(include=include, limit=PAGE, offset=offset)
+        page = collection.get(include=include, limit=PAGE, offset=offset, where=where)
         out["ids"] += page["ids"]
         for key in include:
             values = page.get(key)

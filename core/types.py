@@ -20,6 +20,7 @@ class Sentence:
     index: int
     vector: object = None  # numpy vector; kept loose so this module needs no numpy
     faq: bool = False      # an FAQ question: its answer is the next sentence
+    asked: object = None   # embeddings of questions it answers (ingest.questions), or None
     terms: frozenset[str] | None = None  # its stems, filled in on first use
     instruction: bool | None = None      # a planted instruction? filled in on first use
 

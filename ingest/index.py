@@ -36,10 +36,13 @@ from core.store import (
 from core.types import Chunk, Document, LoadError
 from ingest.chunking import chunk_document, quotable, split_sentences
 from ingest.loaders import SUPPORTED, doc_id_for, load_bytes, read_checked
+from ingest.questions import Asked, QuestionsError, parse, place, sidecar
 
 # Bump when cleaning or chunking changes what a given file turns into:
 # every document is then re-indexed once.
-PIPELINE_VERSION = "11"  # 11: a flat list takes its items past the chunk's end
+PIPELINE_VERSION = "13"  # 13: questions a document answers (ingest.questions)
+# 12: hints about pictures that are gone ("Click image to zoom.")
+# 11: a flat list takes its items past the chunk's end
 # 10: a flat list nothing introduces is a unit of its items
 # 9: questions written as plain lines after an intro form a list unit
 # 8: tweet embeds in plain text (ingest.clean.untangle_tweets)
@@ -94,6 +97,7 @@ class _Pending:
     file_hash: str
     previous: list[str]
     is_new: bool
+    asked: list[Asked] = field(default_factory=list)  # the questions it answers (sidecar)
 
 
 def file_hash(data: bytes) -> str:
@@ -171,7 +175,9 @@ class Manifest:
 
 def _metadata(doc: Document, chunk: Chunk, sentences: int) -> dict:
     """What Chroma stores beside a chunk; ``sentences`` lets the retriever fetch the
-    chunk's sentences by id (``<chunk id>:<i>``) instead of by a metadata scan."""
+    chunk's sentences by id (``<chunk id>:<i>``) instead of by a metadata scan.
+    (Questions the chunk answers are stored beside them as ``<chunk id>:q<j>``,
+    ``kind`` "question"; the retriever reads them all at once.)"""
     return {
         "sentences": sentences,
         "doc_id": doc.doc_id, "title": doc.title, "heading": chunk.heading,
@@ -179,6 +185,16 @@ def _metadata(doc: Document, chunk: Chunk, sentences: int) -> dict:
         "date": doc.date, "tags": ", ".join(doc.tags), "start": chunk.start,
         "end": chunk.end, "tokens": chunk.tokens, "position": chunk.position,
     }
+
+
+def _numbered(asked: list) -> list[tuple]:
+    """Each placed question with its number within its chunk (its row id's ``q<j>``)."""
+    count: dict[str, int] = {}
+    out = []
+    for q in asked:
+        out.append((q, count.get(q.chunk_id, 0)))
+        count[q.chunk_id] = count.get(q.chunk_id, 0) + 1
+    return out
 
 
 class Indexer:
@@ -403,7 +419,8 @@ class Indexer:
             summary.failed.append(Failure(str(path), f"cannot read file: {exc.strerror or exc}"))
             return None
         seen[doc_id] = str(path)
-        digest = file_hash(data)
+        side = self._sidecar(path, summary)
+        digest = file_hash(data if side is None else data + b"\0questions\0" + side[0])
         entry = manifest.documents.get(doc_id)
         if entry and entry["hash"] == digest:
             summary.unchanged += 1
@@ -421,7 +438,23 @@ class Indexer:
         if not chunks:
             summary.failed.append(Failure(str(path), "no text to index"))
             return None
-        return _Pending(doc, chunks, digest, entry["chunks"] if entry else [], entry is None)
+        return _Pending(doc, chunks, digest, entry["chunks"] if entry else [], entry is None,
+                        side[1] if side else [])
+
+    @staticmethod
+    def _sidecar(path: Path, summary: IngestSummary) -> tuple[bytes, list[Asked]] | None:
+        """The document's questions file, if it has one: its bytes (part of the
+        document's hash, so editing it re-indexes the document) and its questions.
+        A bad file is reported by name and the document indexed without it."""
+        side = sidecar(path)
+        if not side.is_file():
+            return None
+        data = side.read_bytes()
+        try:
+            return data, parse(data, str(side))
+        except QuestionsError as exc:
+            summary.failed.append(Failure(str(side), str(exc)))
+            return data, []
 
     def _flush(self, pending: list[_Pending], manifest: Manifest, summary: IngestSummary) -> None:
         """Embed and store a batch of documents, then record them in the manifest."""
@@ -432,15 +465,24 @@ class Indexer:
                  else [] for doc, c in chunks}
         sentences = [(c, i, text, faq) for _, c in chunks
                      for i, (text, faq) in enumerate(split[c.id])]
+        asked = self._placed(pending, split, summary)
         texts = [c.embedding_text(doc.title) for doc, c in chunks] + [s[2] for s in sentences]
-        vectors = self.embedder.embed(texts)
+        vectors = self.embedder.embed(texts + [q.question for q in asked])
         summary.embedded += len(chunks)
+        tail = len(chunks) + len(sentences)
         try:
+            self.sentences.delete(where={"$and": [  # an edited sidecar leaves no stale row
+                {"chunk_id": {"$in": [c.id for _, c in chunks]}}, {"kind": "question"}]})
+            numbered = _numbered(asked)
+            self._upsert(self.sentences, [f"{q.chunk_id}:q{j}" for q, j in numbered],
+                         [q.question for q in asked],
+                         [{"chunk_id": q.chunk_id, "i": q.unit, "kind": "question"}
+                          for q in asked], vectors[tail:])
             self._upsert(self.sentences, [f"{c.id}:{i}" for c, i, _, _ in sentences],
                          [t for _, _, t, _ in sentences],
                          [{"chunk_id": c.id, "doc_id": c.doc_id, "i": i, "faq": faq}
                           for c, i, _, faq in sentences],
-                         vectors[len(chunks):])
+                         vectors[len(chunks):tail])
             self._upsert(self.collection, [c.id for _, c in chunks], [c.text for _, c in chunks],
                          [_metadata(doc, c, len(split[c.id])) for doc, c in chunks],
                          vectors[: len(chunks)])
@@ -459,6 +501,24 @@ class Indexer:
                 summary.updated += 1
         manifest.save()
         new_generation(self.settings)
+
+    @staticmethod
+    def _placed(pending: list[_Pending], split: dict, summary: IngestSummary) -> list:
+        """Every pending document's questions on the units that answer them; a
+        question whose answer the document no longer holds is reported."""
+        out = []
+        for p in pending:
+            if not p.asked:
+                continue
+            units = [(c.id, i, text) for c in p.chunks for i, (text, _) in enumerate(split[c.id])]
+            placed, lost = place(p.asked, units)
+            out += placed
+            if lost:
+                summary.notices.append(
+                    f"{sidecar(Path(p.doc.source)).name}: {len(lost)} answers not found in "
+                    f"the document (lines {', '.join(str(a.line) for a in lost[:5])}"
+                    f"{', …' if len(lost) > 5 else ''}); those questions were skipped")
+        return out
 
     def _upsert(self, collection, ids, documents, metadatas, embeddings) -> None:
         step = self._batch_size()

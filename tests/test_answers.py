@@ -183,6 +183,8 @@ def test_who_wrote_it_is_answered_from_the_byline(chain):
     assert not answer.refused and "Anirban" in answer.answer, answer.answer
     assert [c.doc_id for c in answer.citations] == [first.citations[0].doc_id]
     assert answer.citations[0].author == "Anirban"
+    said = chain.ask("who said that?", history)  # visitor trial 12: famous names quoted
+    assert said.answer == answer.answer, said.answer
     alone = chain.ask("who wrote the andrew ng guide?")
     assert "is by Andrew Ng" in alone.answer, alone.answer
     unnamed = chain.ask("who is the author of the seeking mentors blog?")

@@ -21,6 +21,7 @@ NOISE = [
     r"disqus|createElement|getElementsByTagName",  # comment-widget JavaScript
     r"^Comments\s*$|^Leave a Reply|^Related:|^Read also:",  # page chrome
     r"PS: Originally posted",         # Medium footer
+    r"(?i)click (the )?image to zoom",  # a hint about a picture the text no longer has
 ]
 
 
