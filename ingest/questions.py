@@ -78,8 +78,14 @@ def _words(text: str) -> str:
     return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
 
 
-def _windows(words: list[str]) -> list[str]:
-    return [" ".join(words[i:i + WINDOW]) for i in range(max(1, len(words) - WINDOW + 1))]
+def _probes(answer: str) -> list[str]:
+    """Runs of the answer's words a unit must hold: every run of ``WINDOW``, and
+    its first clause when that is shorter and still says something ("Models i
+    explored in 2014:" heads items the chunker keeps as units of their own)."""
+    words = _words(answer).split()
+    runs = [" ".join(words[i:i + WINDOW]) for i in range(max(1, len(words) - WINDOW + 1))]
+    first = _words(re.split(r"[:.;?!]", answer, maxsplit=1)[0])
+    return runs + ([first] if len(first.split()) >= 4 else [])
 
 
 def place(asked: list[Asked],
@@ -91,7 +97,7 @@ def place(asked: list[Asked],
     placed: list[Placed] = []
     lost: list[Asked] = []
     for item in asked:
-        probes = _windows(_words(item.answer).split())
+        probes = _probes(item.answer)
         home = next(((cid, i) for cid, i, text in texts if any(p in text for p in probes)), None)
         if home is None:
             lost.append(item)
