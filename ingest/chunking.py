@@ -189,6 +189,10 @@ _INTRO = re.compile(
     r":$|\b(?:here (?:are|is)|the following|steps|ways|stages|types|tips|factors)\b", re.I)
 # ...and one that introduces a run of questions written as plain lines.
 _ASKS = re.compile(_INTRO.pattern + r"|\bquestions\b", re.I)
+# ...and one that introduces labels on lines of their own ("Models i explored:").
+_LABELS_FOLLOW = re.compile(r"(?::|\s[-–—])$")
+_STOPS = (".", "?", "!", ":", ";", ",")
+LABEL_WORDS = 12        # a plain line this short, without a stop, may be a list's item
 BARE_LIST = 3           # items a list needs to be quoted whole without an introduction
 MAX_ITEMS = 7           # a list unit quotes at most this many items, then "…"
 FAQ_ANSWER_WORDS = 45   # an FAQ unit keeps its answer's sentences up to this many words
@@ -225,7 +229,7 @@ def _item_text(body: str) -> str:
 
 def _list_unit(intro: str, items: list[str]) -> str:
     """"Intro: item; item; …" — the intro keeps its words, its last stop becomes ":"."""
-    return intro.rstrip(".:").rstrip() + ": " + _joined(items)
+    return intro.rstrip(".:-–— ").rstrip() + ": " + _joined(items)
 
 
 def _joined(items: list[str]) -> str:
@@ -301,6 +305,12 @@ def split_sentences(text: str, min_words: int = 3, after: str = "") -> list[tupl
             out.append((_list_unit(sentences[-1], [x.text for x in asked]), False))
             i += 1
             continue
+        labels = _label_run(lines, i + 1) if not line.item else []
+        if len(labels) >= 2 and sentences and _LABELS_FOLLOW.search(sentences[-1]):
+            out.extend((s, False) for s in sentences[:-1])
+            out.append((_list_unit(sentences[-1], [x.text for x in labels]), False))
+            i += 1
+            continue
         if not line.item and nxt is not None and nxt.item:
             out.extend((s, False) for s in sentences)
             out.extend((u, False) for u in _bare_list(lines, i + 1, after))
@@ -350,6 +360,19 @@ def _question_run(lines: list[_Line], start: int) -> list[_Line]:
     run = []
     for line in lines[start:]:
         if line.item or not line.text.endswith("?") or len(_split(line.text, 1)) != 1:
+            break
+        run.append(line)
+    return run
+
+
+def _label_run(lines: list[_Line], start: int) -> list[_Line]:
+    """Short labels written as plain lines from ``start`` on, a list without list
+    markers ("Models i explored in 2014:" then "Machine learning lifecycle",
+    "UX", "CRISP DM" on lines of their own): each alone is a fragment too short
+    to quote, so they were lost."""
+    run = []
+    for line in lines[start:]:
+        if line.item or len(line.text.split()) > LABEL_WORDS or line.text.endswith(_STOPS):
             break
         run.append(line)
     return run

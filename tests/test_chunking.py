@@ -92,6 +92,23 @@ def test_questions_written_as_plain_lines_after_an_intro_are_a_list():
         == ["Am I happy at work?", "Do buzzwords scare me?"], "no intro, no list"
 
 
+def test_short_labels_on_lines_of_their_own_after_an_intro_are_a_list():
+    """Visitor trial 12's "what did he explore?": the transition essay lists "UX",
+    "Design thinking", "CRISP DM" on plain lines under "Models i explored in
+    2014:"; each alone is a fragment, dropped, so the models were never quoted."""
+    text = ("Models i explored in 2014:\n\nMachine learning lifecycle\n\nUX\n\nCRISP DM\n\n"
+            "Now, these were not deep dives.")
+    units = [u for u, _ in split_sentences(text)]
+    assert units[0] == "Models i explored in 2014: Machine learning lifecycle; UX; CRISP DM."
+    assert quote_found(units[0], text)
+    assert "Now, these were not deep dives." in units
+    dash = [u for u, _ in split_sentences("What I learnt then -\n\nBasics of Python\n\nOpenCV")]
+    assert dash[0] == "What I learnt then: Basics of Python; OpenCV."
+    prose = "He said this:\n\nI never asked anyone to mentor me.\n\nIt worked for him."
+    assert [u for u, _ in split_sentences(prose)] == [
+        "He said this:", "I never asked anyone to mentor me.", "It worked for him."], "not labels"
+
+
 def test_a_flat_list_nothing_introduces_is_also_one_unit_of_its_items():
     text = ("I hope the chapters help.\n\n1. Teamwork. Work as a team.\n2. Networking. "
             "Meet people.\n3. Altruism. Help others.")
