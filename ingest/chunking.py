@@ -189,6 +189,8 @@ _INTRO = re.compile(
     r":$|\b(?:here (?:are|is)|the following|steps|ways|stages|types|tips|factors)\b", re.I)
 # ...and one that introduces a run of questions written as plain lines.
 _ASKS = re.compile(_INTRO.pattern + r"|\bquestions\b", re.I)
+# A paragraph opening with a short label: "Dig deep: I was a Senior Manager…".
+_LABEL = re.compile(r"^([A-Z][\w’'-]*(?: [\w’'-]+){0,2}): \S")
 # ...and one that introduces labels on lines of their own ("Models i explored:").
 _LABELS_FOLLOW = re.compile(r"(?::|\s[-–—])$")
 _STOPS = (".", "?", "!", ":", ";", ",")
@@ -305,6 +307,12 @@ def split_sentences(text: str, min_words: int = 3, after: str = "") -> list[tupl
             out.append((_list_unit(sentences[-1], [x.text for x in asked]), False))
             i += 1
             continue
+        named = _labelled(lines, i + 1, after) if not line.item else []
+        if len(named) >= BARE_LIST and sentences and sentences[-1].endswith(":"):
+            out.extend((s, False) for s in sentences[:-1])
+            out.append((_list_unit(sentences[-1], named), False))
+            i += 1
+            continue
         labels = _label_run(lines, i + 1) if not line.item else []
         if len(labels) >= 2 and sentences and _LABELS_FOLLOW.search(sentences[-1]):
             out.extend((s, False) for s in sentences[:-1])
@@ -363,6 +371,19 @@ def _question_run(lines: list[_Line], start: int) -> list[_Line]:
             break
         run.append(line)
     return run
+
+
+def _labelled(lines: list[_Line], start: int, after: str = "") -> list[str]:
+    """The labels of paragraphs that open with one ("Accept: I accepted that…",
+    "Explore: Back in 2012…"), from ``start`` on, when the first paragraph there
+    does: a framework written as paragraphs, not a list. Plain paragraphs
+    between them continue the one before; paragraphs past the chunk's end are
+    read from ``after`` up to the next heading, as for a list. "The framework is
+    below:" was quoted as nothing, and "what are the phases?" got single phases."""
+    pool = lines[start:] + (_lines(_until_heading(after)) if after else [])
+    if not pool or not _LABEL.match(pool[0].text):
+        return []
+    return [m.group(1) for x in pool if not x.item and (m := _LABEL.match(x.text))]
 
 
 def _label_run(lines: list[_Line], start: int) -> list[_Line]:

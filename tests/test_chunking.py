@@ -109,6 +109,22 @@ def test_short_labels_on_lines_of_their_own_after_an_intro_are_a_list():
         "He said this:", "I never asked anyone to mentor me.", "It worked for him."], "not labels"
 
 
+def test_paragraphs_opening_with_labels_after_an_intro_are_listed_by_their_labels():
+    """The transition essay's framework is five paragraphs, "Accept: I accepted…",
+    "Explore: Back in 2012…", under "The framework is below:"; "what are the
+    phases?" got one phase at a time (the issue's example)."""
+    text = ("It works for any career. The framework is below:\n\nAccept: I accepted it.\n\n"
+            "No one offered me more.\n\nExplore: I explored all of them.")
+    after = "\n\nDig deep: I coded again.\n\n## Part 2\n\nNext: not this one."
+    units = [u for u, _ in split_sentences(text, after=after)]
+    assert units[:2] == ["It works for any career.",
+                         "The framework is below: Accept; Explore; Dig deep."]
+    assert units[2:] == ["Accept: I accepted it.", "No one offered me more.",
+                         "Explore: I explored all of them."], "the paragraphs stay quotable"
+    plain = [u for u, _ in split_sentences("He said this:\n\nNote: one label is not a list.")]
+    assert plain[0] == "He said this:", "one label is not a framework"
+
+
 def test_a_flat_list_nothing_introduces_is_also_one_unit_of_its_items():
     text = ("I hope the chapters help.\n\n1. Teamwork. Work as a team.\n2. Networking. "
             "Meet people.\n3. Altruism. Help others.")
