@@ -106,6 +106,12 @@ CSS = """
 footer, .nav-holder { display: none !important; }
 @media (max-width: 640px) {
   :root { --composer-h: 170px; }
+  /* The title and tagline took 200 px of an 844 px phone (visitor trial 12). */
+  #header h1 { font-size: 1.5em; margin: 0 0 4px; }
+  #header p { font-size: 0.85em; line-height: 1.35; margin: 0; }
+  /* Until the first question the suggestions, stacked one a row, sat under the
+     question bar; the empty chat shows only its placeholder. */
+  #chat:has(.placeholder-content) { height: 160px !important; }
   #chat a.cite { display: inline-flex; align-items: center; justify-content: center;
     min-width: 44px; min-height: 44px; vertical-align: middle; }
   .chip summary { min-height: 44px; }

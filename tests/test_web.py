@@ -370,6 +370,16 @@ def test_every_suggestion_shows_whole_on_a_desktop_without_scrolling(open_page):
     assert hidden == {}
 
 
+def test_a_phone_shows_the_title_and_every_suggestion_before_the_first_question(open_page):
+    """Visitor trial 12: the title and tagline took 200 px of an 844 px phone and
+    the empty chat pushed the suggestions under the question bar."""
+    page = open_page(PHONE)
+    buttons = _suggestions(page)
+    hidden = {b.inner_text(): where(b) for b in buttons if not fully_shown(b)}
+    assert hidden == {}
+    assert in_viewport(page, "#header h1") and in_viewport(page, "#question textarea")
+
+
 def test_every_suggestion_can_be_scrolled_to_on_a_phone(open_page):
     page = open_page(PHONE)
     buttons = _suggestions(page)
