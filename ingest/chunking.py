@@ -301,22 +301,10 @@ def split_sentences(text: str, min_words: int = 3, after: str = "") -> list[tupl
             out.append((_list_unit(sentences[-1], items), False))
             i += 1
             continue
-        asked = _question_run(lines, i + 1) if not line.item else []
-        if len(asked) >= 2 and sentences and _ASKS.search(sentences[-1]):
+        items = _unmarked_items(lines, i + 1, after, sentences) if not line.item else []
+        if items:
             out.extend((s, False) for s in sentences[:-1])
-            out.append((_list_unit(sentences[-1], [x.text for x in asked]), False))
-            i += 1
-            continue
-        named = _labelled(lines, i + 1, after) if not line.item else []
-        if len(named) >= BARE_LIST and sentences and sentences[-1].endswith(":"):
-            out.extend((s, False) for s in sentences[:-1])
-            out.append((_list_unit(sentences[-1], named), False))
-            i += 1
-            continue
-        labels = _label_run(lines, i + 1) if not line.item else []
-        if len(labels) >= 2 and sentences and _LABELS_FOLLOW.search(sentences[-1]):
-            out.extend((s, False) for s in sentences[:-1])
-            out.append((_list_unit(sentences[-1], [x.text for x in labels]), False))
+            out.append((_list_unit(sentences[-1], items), False))
             i += 1
             continue
         if not line.item and nxt is not None and nxt.item:
@@ -371,6 +359,27 @@ def _question_run(lines: list[_Line], start: int) -> list[_Line]:
             break
         run.append(line)
     return run
+
+
+def _unmarked_items(lines: list[_Line], start: int, after: str,
+                    sentences: list[str]) -> list[str]:
+    """The items of a list written without list markers under a paragraph whose
+    last sentence introduces it: questions on lines of their own ("10 sharp
+    questions…"), paragraphs opening with a label ("Accept: …"), or short
+    labels on lines of their own ("Models i explored in 2014:"); else []."""
+    if not sentences:
+        return []
+    intro = sentences[-1]
+    asked = _question_run(lines, start)
+    if len(asked) >= 2 and _ASKS.search(intro):
+        return [x.text for x in asked]
+    named = _labelled(lines, start, after)
+    if len(named) >= BARE_LIST and intro.endswith(":"):
+        return named
+    labels = _label_run(lines, start)
+    if len(labels) >= 2 and _LABELS_FOLLOW.search(intro):
+        return [x.text for x in labels]
+    return []
 
 
 def _labelled(lines: list[_Line], start: int, after: str = "") -> list[str]:
