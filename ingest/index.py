@@ -473,8 +473,7 @@ class Indexer:
         summary.embedded += len(chunks)
         tail = len(chunks) + len(sentences)
         try:
-            self.sentences.delete(where={"$and": [  # an edited sidecar leaves no stale row
-                {"chunk_id": {"$in": [c.id for _, c in chunks]}}, {"kind": "question"}]})
+            self._delete_questions([c.id for _, c in chunks])  # none left by an old sidecar
             numbered = _numbered(asked)
             self._upsert(self.sentences, [f"{q.chunk_id}:q{j}" for q, j in numbered],
                          [q.question for q in asked],
@@ -534,6 +533,14 @@ class Indexer:
             return max(1, min(5000, self.client.get_max_batch_size()))
         except Exception:  # an HTTP client of an older server, or none open yet
             return 1000
+
+    def _delete_questions(self, chunk_ids: list[str]) -> None:
+        """Delete the questions stored for these chunks (an edited sidecar may have
+        fewer than before; a chunk's text, and so its id, may be unchanged)."""
+        step = self._batch_size()
+        for i in range(0, len(chunk_ids), step):
+            self.sentences.delete(where={"$and": [
+                {"chunk_id": {"$in": chunk_ids[i : i + step]}}, {"kind": "question"}]})
 
     def _delete_ids(self, ids: list[str]) -> None:
         """Delete chunks and their sentences."""
