@@ -20,6 +20,7 @@ _EXPORTS = {
     "Chain": "chat.chain",
     "normalise_history": "chat.condense",
     "MEASURED": "chat.refusal",
+    "BEFORE_QUESTIONS": "chat.refusal",
     "SIGNALS": "chat.refusal",
     "CalibrationError": "chat.refusal",
     "Decision": "chat.refusal",

@@ -63,6 +63,11 @@ class IndexSnapshot:
         """Each chunk's row in ``vectors``, built once per snapshot, not per question."""
         return {cid: i for i, cid in enumerate(self.ids)}
 
+    @functools.cached_property
+    def asked_rows(self) -> np.ndarray:
+        """Each question's chunk as its row in ``vectors``."""
+        return np.array([self.row[cid] for cid, _ in self.asked_at], dtype=np.int64)
+
     def best_question(self, vector: np.ndarray) -> float:
         """The cosine of the documents' closest question to this one (0 without any):
         a visitor's question near one the corpus was written to answer is covered."""
@@ -248,16 +253,18 @@ class Retriever:
     def _by_question(self, vector: np.ndarray, snapshot: IndexSnapshot) -> list[str]:
         """Chunks ranked by the closest question they answer (``ingest.questions``):
         a small embedder matches question to question far better than question to
-        answer. Empty when no document has questions."""
+        answer. A chunk's own text counts as one of its questions, so a document
+        added without a questions file is ranked by its text here too, not left
+        out (a new page worded exactly as asked lost to an essay's questions).
+        Empty when no document has questions."""
         if snapshot.asked is None or not len(snapshot.asked):
             return []
-        sims = snapshot.asked @ np.asarray(vector, dtype=np.float32)
-        ranked: dict[str, None] = {}
-        for i in np.argsort(-sims):
-            ranked.setdefault(snapshot.asked_at[int(i)][0])
-            if len(ranked) == CANDIDATES:
-                break
-        return list(ranked)
+        v = np.asarray(vector, dtype=np.float32)
+        best = snapshot.vectors @ v
+        np.maximum.at(best, snapshot.asked_rows, snapshot.asked @ v)
+        k = min(CANDIDATES, len(snapshot.ids))
+        top = np.argpartition(-best, k - 1)[:k]
+        return [snapshot.ids[int(i)] for i in top[np.argsort(-best[top])]]
 
     def _bm25(self, query: str, snapshot: IndexSnapshot) -> dict[str, float]:
         tokens = [t for t in tokenize(query) if t in snapshot.index.vocab_dict]
