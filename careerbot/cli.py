@@ -63,8 +63,9 @@ def ingest(
 
     A document's questions file beside it (foo.md: foo.questions.jsonl, one
     {"question", "answer"} a line) is indexed with it and counts as part of it:
-    editing it re-indexes the document. The store is checked against the manifest first; damaged index files are
-    rebuilt and old index folders removed (said on stdout). Symbolic links
+    editing it re-indexes the document. The store is checked against the
+    manifest first; damaged index files are rebuilt and old index folders
+    removed (said on stdout). Symbolic links
     leading out of the corpus are not followed and are listed as failed.
     """
     from core.store import StoreError

@@ -247,9 +247,7 @@ class Chain:
         domain = max(self.refusal.domain(v) for v in vectors)
         generic = self.refusal.generic(vectors[0])
         terms = set(tokenize(query.own))
-        mine = [v for text, v in zip(query.searches, vectors, strict=True)
-                if text in query.mine]
-        signals = measure(terms, vectors[0], passages, snapshot, domain, generic, mine)
+        signals = measure(terms, vectors[0], passages, snapshot, domain, generic, vectors)
         decision = self.refusal.decide(signals)
         if not decision.answer and names_a_title(terms, passages):
             decision = Decision(True, "names a title", decision.support)

@@ -107,7 +107,6 @@ class Query:
     text: str                      # the guarded question, as typed
     own: str                       # its words, filler dropped, spelling corrected
     searches: list[str] = field(default_factory=list)  # retrieved with, fused
-    mine: list[str] = field(default_factory=list)  # those that are the visitor's words only
     context: str = ""              # the earlier turn a follow-up leans on ("" if none)
     said: str = ""                 # the answers so far, not to be quoted again ("" if none)
     parts: list[str] = field(default_factory=list)  # a two-part question's parts, else []
@@ -306,7 +305,6 @@ def understand(text: str, history: list[dict[str, str]], speller: Speller | None
         searches = searches[1:]  # "what do i do about it?" alone finds nothing: lead with the turn
     named = _NAMED_TITLE.search(answer) if follows else None
     return Query(text=text, own=own, searches=list(dict.fromkeys(searches)), context=context,
-                 mine=[own] if asking == own else [own, asking],
                  said=said, parts=question_parts(own), asks_author=bool(_ASKS_AUTHOR.search(own)),
                  about=named.group(1).strip() if named else "")
 
