@@ -21,6 +21,7 @@ _EXPORTS = {
     "normalise_history": "chat.condense",
     "MEASURED": "chat.refusal",
     "BEFORE_QUESTIONS": "chat.refusal",
+    "BEFORE_FOLLOW_UPS": "chat.refusal",
     "SIGNALS": "chat.refusal",
     "CalibrationError": "chat.refusal",
     "Decision": "chat.refusal",

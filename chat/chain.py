@@ -247,7 +247,8 @@ class Chain:
         domain = max(self.refusal.domain(v) for v in vectors)
         generic = self.refusal.generic(vectors[0])
         terms = set(tokenize(query.own))
-        signals = measure(terms, vectors[0], passages, snapshot, domain, generic, vectors)
+        signals = measure(terms, vectors[0], passages, snapshot, domain, generic, vectors,
+                          query.follow_up)
         decision = self.refusal.decide(signals)
         if not decision.answer and names_a_title(terms, passages):
             decision = Decision(True, "names a title", decision.support)

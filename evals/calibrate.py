@@ -159,7 +159,7 @@ def held_out_batches(prepared: list, sets: dict[str, tuple[str, ...]]) -> dict:
 def calibrate(chain, items: list[dict], corpus_sentences: list[str]) -> tuple[dict, np.ndarray]:
     """Fit both models on dev ``items``; returns the calibration file's content and
     the embeddings of the general career questions (``write`` saves both)."""
-    from chat.refusal import BEFORE_QUESTIONS, MEASURED, SIGNALS, Refusal
+    from chat.refusal import BEFORE_FOLLOW_UPS, BEFORE_QUESTIONS, MEASURED, SIGNALS, Refusal
 
     domain = fit_domain(chain.embedder, corpus_sentences)
     examples = chain.embedder.embed(_lines(BACKGROUND / "in-domain.txt")).astype(np.float16)
@@ -173,6 +173,7 @@ def calibrate(chain, items: list[dict], corpus_sentences: list[str]) -> tuple[di
     prepared = [(item, signals) for item, signals in measured if signals is not None]
     choice = choose_thresholds(prepared)
     held_out = held_out_batches(prepared, {"chosen": SIGNALS, "all measured": MEASURED,
+                                           "without follow_up": BEFORE_FOLLOW_UPS,
                                            "without best_question": BEFORE_QUESTIONS})
     domain["threshold"], support = choice["domain_threshold"], choice["support"]
     domain["override_best_sentence"] = choice["override"]  # not rounded: it is a bound

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from dataclasses import fields
 
 import numpy as np
 import pytest
 
 from chat.chain import Chain
-from chat.refusal import MEASURED, SIGNALS, CalibrationError, Refusal, Signals
+from chat.refusal import SIGNALS, CalibrationError, Refusal, Signals
 from evals.calibrate import fingerprint
 from tests.conftest import ROOT
 
@@ -25,7 +26,7 @@ def _calibration(threshold: float = 0.5) -> dict:
 
 
 def _signals(best: float, domain: float = 1.0) -> Signals:
-    values = dict.fromkeys(MEASURED, 0.0) | {"best_sentence": best, "domain": domain}
+    values = {f.name: 0.0 for f in fields(Signals)} | {"best_sentence": best, "domain": domain}
     return Signals(**values)
 
 
@@ -110,3 +111,35 @@ def test_an_unsupported_career_question_points_at_the_closest_section(chain):
     answer = chain.ask("How long should a cover letter for a marketing job be?")
     assert answer.refused
     assert "closest it comes" in answer.answer
+
+
+def _after(chain, first: str) -> list[dict[str, str]]:
+    """A conversation of one answered question."""
+    answer = chain.ask(first)
+    assert not answer.refused
+    return [{"role": "user", "content": first}, {"role": "assistant", "content": answer.answer}]
+
+
+@pytest.mark.parametrize(("first", "drift"), [
+    ("What kinds of projects should I build as a beginner according to Andrew Ng?",
+     "nice. what resume template makes those projects look best?"),
+    ("What kinds of projects should I build as a beginner according to Andrew Ng?",
+     "ok and which GPU should I buy for that?"),
+    ("How do I find a mentor in data science?",
+     "how do i make my linkedin headline stand out to them?"),
+])
+def test_a_follow_up_that_drifts_out_of_scope_is_refused(chain, first, drift):
+    """The earlier turn lifts every signal of a follow-up; before the support
+    model knew a follow-up from a question asked alone, these were answered
+    with quotes about projects and mentors."""
+    answer = chain.ask(drift, _after(chain, first))
+    assert answer.refused
+
+
+@pytest.mark.parametrize(("first", "follow_up"), [
+    ("How do I find a mentor in data science?", "what if they say no?"),
+    ("What are the three streams of the ML mentorship program?", "how often do they meet?"),
+])
+def test_a_follow_up_that_points_back_is_still_answered(chain, first, follow_up):
+    answer = chain.ask(follow_up, _after(chain, first))
+    assert not answer.refused and answer.citations
