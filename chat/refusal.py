@@ -35,9 +35,9 @@ from core.types import Passage, searched
 # refused 8.3% of that batch's answerable questions (target 2%), without them
 # 4.2% (``careerbot calibrate`` recomputes this, ``support.held_out_batches``).
 SIGNALS = ("best_sentence", "best_passage", "domain", "generic", "best_question",
-           "follow_up", "follow_up_generic")
+           "follow_up", "follow_up_found")
 MEASURED = ("best_sentence", "best_passage", "coverage", "found", "domain", "generic",
-            "best_question", "follow_up", "follow_up_generic")
+            "best_question", "follow_up", "follow_up_found")
 BEFORE_FOLLOW_UPS = ("best_sentence", "best_passage", "domain", "generic",
                      "best_question")  # stop 27's first set
 BEFORE_QUESTIONS = ("best_sentence", "best_passage", "domain", "generic")  # stop 26's set
@@ -62,10 +62,11 @@ class Signals:
     follow_up: float = 0.0      # 1 when the question was read with the earlier turn
 
     @property
-    def follow_up_generic(self) -> float:
-        """``generic`` for a follow-up, else 0: what a follow-up's own words ask
-        about, when they ask about something of their own (see ``measure``)."""
-        return self.follow_up * self.generic
+    def follow_up_found(self) -> float:
+        """``found`` for a follow-up, else 0: are a follow-up's own words in the
+        passages found with the conversation's help? ("how long did that take?":
+        all of them; "which GPU should I buy for that?": not "GPU")."""
+        return self.follow_up * self.found
 
     def as_list(self, names: tuple[str, ...] = SIGNALS) -> list[float]:
         return [float(getattr(self, name)) for name in names]
@@ -119,9 +120,10 @@ def measure(terms: set[str], own: np.ndarray, passages: list[Passage],
     The earlier turn lifts every signal of a follow-up, a drift out of scope
     included ("cool, and how much do ML engineers there get paid?" matched the
     earlier question's passages and questions): ``follow_up`` lets the support
-    model ask more of a follow-up, and ``follow_up_generic`` how much its own
-    words sound like a general career question rather than a pointer back.
-    Dev follow-ups that drift out of scope were refused 0.32 -> 0.64; on each
+    model ask more of a follow-up, and ``follow_up_found`` give it back to one
+    whose own words the passages hold (a pointer back, "how long did that
+    take?", rather than a new topic, "which GPU should I buy for that?").
+    Dev follow-ups that drift out of scope were refused 0.28 -> 0.60; on each
     dev writing batch held out in turn, out of scope refused 0.782 -> 0.832 at
     false refusals 1.36% -> 1.88% (docs/ARCHITECTURE.md).
     """

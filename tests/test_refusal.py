@@ -139,7 +139,11 @@ def test_a_follow_up_that_drifts_out_of_scope_is_refused(chain, first, drift):
 @pytest.mark.parametrize(("first", "follow_up"), [
     ("How do I find a mentor in data science?", "what if they say no?"),
     ("What are the three streams of the ML mentorship program?", "how often do they meet?"),
+    ("How did the author of the IT services essay make the transition into ML?",
+     "and how long did that take him?"),
 ])
 def test_a_follow_up_that_points_back_is_still_answered(chain, first, follow_up):
+    """Its words are in the passages found with the conversation's help: a
+    support model that asked more of every follow-up alike refused the last."""
     answer = chain.ask(follow_up, _after(chain, first))
     assert not answer.refused and answer.citations
