@@ -167,6 +167,26 @@ SCRIPT = """
   };
   document.addEventListener('input', count, true);
   setInterval(count, 500);
+  // A new question is shown at the top of the chat with its answer growing
+  // under it, as far as the chat can scroll, until the visitor scrolls or
+  // clicks in the chat. Followed to its end, a long answer's first point (the
+  // most direct) and the question itself were out of sight on a phone.
+  let asked = 0, pinned = false;
+  const pin = () => {
+    const wrap = document.querySelector('#chat .bubble-wrap');
+    if (!wrap) return;
+    const users = wrap.querySelectorAll('.user');
+    if (users.length !== asked) { asked = users.length; pinned = users.length > 0; }
+    if (!pinned) return;
+    const q = users[users.length - 1];
+    const gap = q.getBoundingClientRect().top - wrap.getBoundingClientRect().top - 8;
+    if (Math.abs(gap) > 1) wrap.scrollTop += gap;
+  };
+  new MutationObserver(pin).observe(document.body,
+    {subtree: true, childList: true, characterData: true});
+  const unpin = e => { if (e.target.closest && e.target.closest('#chat')) pinned = false; };
+  for (const kind of ['wheel', 'touchstart', 'keydown', 'mousedown'])
+    document.addEventListener(kind, unpin, {capture: true, passive: true});
 })();
 """
 
@@ -720,6 +740,7 @@ def build_app(settings: Settings, chain: Chain | None = None) -> gr.Blocks:
         gr.Navbar(visible=False)
         gr.Markdown(f"# {TITLE}\n{TAGLINE}", elem_id="header")
         chatbot = gr.Chatbot(elem_id="chat", height="max(320px, calc(100dvh - 330px))",
+                             autoscroll=False,  # SCRIPT shows a new answer from its question
                              buttons=["copy", "copy_all"], sanitize_html=True,
                              render_markdown=False, latex_delimiters=[], label="careerbot",
                              show_label=False,

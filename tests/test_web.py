@@ -225,6 +225,20 @@ def test_the_chats_own_buttons_never_cover_its_text(open_page, viewport):
     assert scroller.evaluate("e => e.scrollTop + e.clientHeight >= e.scrollHeight - 2")
 
 
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_a_new_answer_is_shown_from_its_question_down(open_page, viewport):
+    """The chat followed each answer to its end, so on a phone the question and
+    the answer's first point, the most direct, sat above the visible part, and
+    a visitor saw the last quote and the source chips first (visitor trial 14)."""
+    page = open_page(viewport)
+    ask(page, "How do I find a mentor?")
+    ask(page, MATHS)
+    page.wait_for_timeout(1500)  # whatever the chat does after its last re-render
+    question, answer = page.locator("#chat .user").last, page.locator("#chat .bot").last
+    assert uncovered(page, question), f"the question is out of sight: {where(question)}"
+    assert uncovered(page, answer), f"the answer's first line is out of sight: {where(answer)}"
+
+
 def _assert_cleared_for_good(page) -> None:
     """The chat empties, and a reload does not bring the stored conversation back."""
     page.wait_for_function("() => !document.querySelector('#chat .bot')")
