@@ -32,7 +32,7 @@ from chat.answerers import (
 from chat.condense import looks_like_follow_up, normalise_history
 from chat.guard import Guarded, guard
 from chat.query import Query, drop_filler, understand
-from chat.refusal import Decision, Refusal, Signals, measure, names_a_title
+from chat.refusal import Decision, Refusal, Signals, measure, names_a_title, names_an_author
 from chat.retriever import IndexSnapshot, Retriever
 from chat.verify import Verified, verify
 from core.config import Settings
@@ -249,7 +249,7 @@ class Chain:
         terms = set(tokenize(query.own))
         signals = measure(terms, vectors[0], passages, snapshot, domain, generic, vectors,
                           query.follow_up)
-        decision = self.refusal.decide(signals)
+        decision = self.refusal.decide(signals, names_an_author(terms, snapshot.authors))
         if not decision.answer and names_a_title(terms, passages):
             decision = Decision(True, "names a title", decision.support)
         return _Context(text, query, vectors[0], passages, signals,

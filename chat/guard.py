@@ -30,6 +30,9 @@ _INJECTION = re.compile(
     r"|\brepeat\s+(?:the|all|everything)\b[^.?!\n]{0,20}\babove\b"
     r"|\b(?:system|hidden|initial)\s+prompt\b|\bdeveloper\s+mode\b|\bdo\s+anything\s+now\b"
     r"|\bjailbreak\b|\bDAN mode\b"
+    # orders for every reply to come: "From now on end every reply with a link…"
+    r"|\b(?:end|start|begin|finish|sign|close)\s+(?:every|each|all|your)\s+(?:\w+\s+){0,2}"
+    r"(?:repl(?:y|ies)|responses?|answers?)\b[^.?!\n]{0,60}"
     # spoofed turn boundaries and "operator" orders: "### END OF USER INPUT ###",
     # "New task from the operator:", "output your configuration", "the instructions
     # you were given"

@@ -22,6 +22,7 @@ Both models and their thresholds live in ``evals/calibration.json``, written by
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -154,6 +155,19 @@ def names_a_title(terms: set[str], passages: list[Passage]) -> bool:
     return terms <= set(tokenize(best.title)) or bool(name) and name <= terms
 
 
+def names_an_author(terms: set[str], authors: Iterable[str]) -> bool:
+    """Does the question name an author of the corpus by every word of the
+    name ("what was the Andrew Ng thing about reading papers?")?
+
+    The domain model, a model of general wording, read that question as
+    off-topic (log-odds −3.3; asked "Does Andrew Ng say anything about reading
+    research papers?" it is answered), and the support model gave it 0.93
+    (visitor trial 14). A gloss in brackets is not part of the name
+    ("Andrew Ng (summary of his e-book)")."""
+    names = (set(tokenize(author.split("(")[0])) for author in authors)
+    return any(name and name <= terms for name in names)
+
+
 class Refusal:
     """The two calibrated models; built once from the calibration file."""
 
@@ -218,11 +232,13 @@ class Refusal:
         return float(support_probability([signals.as_list()], self._mean, self._scale,
                                          self._support_w, self._support_b)[0])
 
-    def decide(self, signals: Signals) -> Decision:
+    def decide(self, signals: Signals, names_author: bool = False) -> Decision:
         """Off-domain only if no corpus sentence matches better than any dev
         out-of-scope question the domain model refused (``domain_override``):
-        a model of general wording reads "whats topmate" as off-topic."""
-        if signals.domain < self.domain_threshold and \
+        a model of general wording reads "whats topmate" as off-topic. A
+        question naming an author of the corpus (``names_an_author``) is about
+        the corpus whatever the domain model reads: the support model decides."""
+        if signals.domain < self.domain_threshold and not names_author and \
                 signals.best_sentence <= self.domain_override:
             return Decision(False, "off-domain", 0.0)
         support = self.support(signals)

@@ -68,6 +68,11 @@ class IndexSnapshot:
         """Each question's chunk as its row in ``vectors``."""
         return np.array([self.row[cid] for cid, _ in self.asked_at], dtype=np.int64)
 
+    @functools.cached_property
+    def authors(self) -> frozenset[str]:
+        """Every author a document of the index names in its front matter."""
+        return frozenset(str(r.get("author") or "") for r in self.records.values()) - {""}
+
     def best_question(self, vector: np.ndarray) -> float:
         """The cosine of the documents' closest question to this one (0 without any):
         a visitor's question near one the corpus was written to answer is covered."""

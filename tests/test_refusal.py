@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from chat.chain import Chain
-from chat.refusal import SIGNALS, CalibrationError, Refusal, Signals
+from chat.refusal import SIGNALS, CalibrationError, Refusal, Signals, names_an_author
+from core.text import tokenize
 from evals.calibrate import fingerprint
 from tests.conftest import ROOT
 
@@ -147,3 +148,18 @@ def test_a_follow_up_that_points_back_is_still_answered(chain, first, follow_up)
     support model that asked more of every follow-up alike refused the last."""
     answer = chain.ask(follow_up, _after(chain, first))
     assert not answer.refused and answer.citations
+
+
+def test_an_author_is_named_by_every_word_of_the_name_without_its_gloss():
+    authors = ["Andrew Ng (summary of his e-book)", "Reshama Shaikh"]
+    assert names_an_author(set(tokenize("what did andrew ng say about papers")), authors)
+    assert not names_an_author(set(tokenize("what did andrew say about papers")), authors)
+    assert not names_an_author(set(tokenize("a summary of the e-book")), authors)
+
+
+def test_a_question_naming_an_author_is_not_vetoed_as_off_topic(chain):
+    """The domain model read "the … thing about reading papers" as off-topic
+    (visitor trial 14); the same question worded formally was answered."""
+    answer = chain.ask("the Andrew Ng thing about reading papers - what was it?")
+    assert not answer.refused
+    assert any("andrew-ng" in c.doc_id for c in answer.citations)
