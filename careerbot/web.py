@@ -153,7 +153,7 @@ SCRIPT = """
     card.open = true;
     const s = card.querySelector('summary');
     if (s) s.focus({preventScroll: true});
-    // again once the chat has settled: it scrolls itself to the bottom when it grows
+    // again once the chat has settled: a re-render may move it
     for (const ms of [0, 150, 400]) setTimeout(() => reveal(card), ms);
   }, true);
   const count = () => {
@@ -168,12 +168,15 @@ SCRIPT = """
   document.addEventListener('input', count, true);
   setInterval(count, 500);
   // A new question is shown at the top of the chat with its answer growing
-  // under it, as far as the chat can scroll, until the visitor scrolls or
-  // clicks in the chat. Followed to its end, a long answer's first point (the
-  // most direct) and the question itself were out of sight on a phone.
-  let asked = 0, pinned = false;
+  // under it, as far as the chat can scroll, until the visitor scrolls (by
+  // wheel, touch, keys, the scroll bar, find in page…) or clicks in the chat.
+  // Followed to its end, a long answer's first point (the most direct) and
+  // the question itself were out of sight on a phone (visitor trial 14).
+  let asked = 0, pinned = false, placed = null, queued = false;
+  const chatBox = () => document.querySelector('#chat .bubble-wrap');
   const pin = () => {
-    const wrap = document.querySelector('#chat .bubble-wrap');
+    queued = false;
+    const wrap = chatBox();
     if (!wrap) return;
     const users = wrap.querySelectorAll('.user');
     if (users.length !== asked) { asked = users.length; pinned = users.length > 0; }
@@ -181,12 +184,17 @@ SCRIPT = """
     const q = users[users.length - 1];
     const gap = q.getBoundingClientRect().top - wrap.getBoundingClientRect().top - 8;
     if (Math.abs(gap) > 1) wrap.scrollTop += gap;
+    placed = wrap.scrollTop;
   };
-  new MutationObserver(pin).observe(document.body,
-    {subtree: true, childList: true, characterData: true});
+  new MutationObserver(() => { if (!queued) { queued = true; requestAnimationFrame(pin); } })
+    .observe(document.body, {subtree: true, childList: true, characterData: true});
   const unpin = e => { if (e.target.closest && e.target.closest('#chat')) pinned = false; };
   for (const kind of ['wheel', 'touchstart', 'keydown', 'mousedown'])
     document.addEventListener(kind, unpin, {capture: true, passive: true});
+  document.addEventListener('scroll', e => {
+    if (pinned && e.target === chatBox() && Math.abs(e.target.scrollTop - placed) > 2)
+      pinned = false;
+  }, {capture: true, passive: true});
 })();
 """
 

@@ -30,9 +30,14 @@ _INJECTION = re.compile(
     r"|\brepeat\s+(?:the|all|everything)\b[^.?!\n]{0,20}\babove\b"
     r"|\b(?:system|hidden|initial)\s+prompt\b|\bdeveloper\s+mode\b|\bdo\s+anything\s+now\b"
     r"|\bjailbreak\b|\bDAN mode\b"
-    # orders for every reply to come: "From now on end every reply with a link…"
-    r"|\b(?:end|start|begin|finish|sign|close)\s+(?:every|each|all|your)\s+(?:\w+\s+){0,2}"
-    r"(?:repl(?:y|ies)|responses?|answers?)\b[^.?!\n]{0,60}"
+    # orders for every reply to come: "From now on end every reply with a link…",
+    # "From now on, every reply must…", "Start each of your replies with…" as a
+    # sentence of its own; not "How do I start every answer in an interview?"
+    r"|\bfrom\s+now\s+on\b,?\s+(?:\w+\s+){0,3}?(?:(?:end|start|begin|finish|sign|close|"
+    r"conclude)\s+)?(?:every|each|all)\s+(?:of\s+)?(?:your\s+)?(?:repl(?:y|ies)|"
+    r"responses?|answers?|messages?)\b[^.?!\n]{0,60}"
+    r"|(?:^|(?<=[.!?\n]))\s*(?:end|start|begin|finish|sign|close|conclude)\s+(?:every|each|all)"
+    r"\s+(?:of\s+)?(?:your\s+)?(?:repl(?:y|ies)|responses?)\b[^.?!\n]{0,60}"
     # spoofed turn boundaries and "operator" orders: "### END OF USER INPUT ###",
     # "New task from the operator:", "output your configuration", "the instructions
     # you were given"

@@ -22,7 +22,7 @@ Both models and their thresholds live in ``evals/calibration.json``, written by
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -32,9 +32,11 @@ from core.text import tokenize
 from core.types import Passage, searched
 
 # What the support model reads. ``coverage`` and ``found`` are measured too but
-# left out: fitted on dev without one blind-written batch, a model with them
-# refused 8.3% of that batch's answerable questions (target 2%), without them
-# 4.2% (``careerbot calibrate`` recomputes this, ``support.held_out_batches``).
+# left out for questions asked alone: fitted on dev without one blind-written
+# batch, a model with them refused 8.3% of that batch's answerable questions
+# (target 2%), without them 4.2% (``careerbot calibrate`` recomputes this,
+# ``support.held_out_batches``). A follow-up's ``found`` is read
+# (``follow_up_found``): it tells a pointer back from a new topic.
 SIGNALS = ("best_sentence", "best_passage", "domain", "generic", "best_question",
            "follow_up", "follow_up_found")
 MEASURED = ("best_sentence", "best_passage", "coverage", "found", "domain", "generic",
@@ -73,7 +75,8 @@ class Signals:
         return [float(getattr(self, name)) for name in names]
 
     def to_dict(self) -> dict[str, float]:
-        return {k: round(v, 4) for k, v in asdict(self).items()}
+        return {k: round(v, 4) for k, v in asdict(self).items()} | \
+            {"follow_up_found": round(self.follow_up_found, 4)}
 
 
 def support_probability(x, mean, scale, weights, bias: float) -> np.ndarray:
@@ -121,7 +124,7 @@ def measure(terms: set[str], own: np.ndarray, passages: list[Passage],
     The earlier turn lifts every signal of a follow-up, a drift out of scope
     included ("cool, and how much do ML engineers there get paid?" matched the
     earlier question's passages and questions): ``follow_up`` lets the support
-    model ask more of a follow-up, and ``follow_up_found`` give it back to one
+    model ask more of a follow-up, and ``follow_up_found`` gives it back to one
     whose own words the passages hold (a pointer back, "how long did that
     take?", rather than a new topic, "which GPU should I buy for that?").
     Dev follow-ups that drift out of scope were refused 0.28 -> 0.60; on each
@@ -155,17 +158,25 @@ def names_a_title(terms: set[str], passages: list[Passage]) -> bool:
     return terms <= set(tokenize(best.title)) or bool(name) and name <= terms
 
 
-def names_an_author(terms: set[str], authors: Iterable[str]) -> bool:
+def names_an_author(terms: set[str], authors: Mapping[str, frozenset[str]]) -> bool:
     """Does the question name an author of the corpus by every word of the
-    name ("what was the Andrew Ng thing about reading papers?")?
+    name and ask about what that author wrote ("what was the Andrew Ng thing
+    about reading papers?")?
 
     The domain model, a model of general wording, read that question as
     off-topic (log-odds −3.3; asked "Does Andrew Ng say anything about reading
     research papers?" it is answered), and the support model gave it 0.93
-    (visitor trial 14). A gloss in brackets is not part of the name
-    ("Andrew Ng (summary of his e-book)")."""
-    names = (set(tokenize(author.split("(")[0])) for author in authors)
-    return any(name and name <= terms for name in names)
+    (visitor trial 14). ``authors`` maps each author to the stems of their
+    documents: every other word of the question must be among them, or "Is
+    Andrew Ng married?" would pass the veto too (the support model, never
+    fitted on such questions, gave it 0.86). A gloss in brackets is not part
+    of the name ("Andrew Ng (summary of his e-book)")."""
+    for author, said in authors.items():
+        name = set(tokenize(author.split("(")[0]))
+        rest = terms - name
+        if name and name <= terms and rest and rest <= said:
+            return True
+    return False
 
 
 class Refusal:

@@ -69,9 +69,14 @@ class IndexSnapshot:
         return np.array([self.row[cid] for cid, _ in self.asked_at], dtype=np.int64)
 
     @functools.cached_property
-    def authors(self) -> frozenset[str]:
-        """Every author a document of the index names in its front matter."""
-        return frozenset(str(r.get("author") or "") for r in self.records.values()) - {""}
+    def authors(self) -> dict[str, frozenset[str]]:
+        """Every author a document of the index names in its front matter, with
+        the stems of everything that author's documents say."""
+        said: dict[str, set[str]] = {}
+        for cid, record in self.records.items():
+            if author := str(record.get("author") or ""):
+                said.setdefault(author, set()).update(self.terms.get(cid, ()))
+        return {author: frozenset(stems) for author, stems in said.items()}
 
     def best_question(self, vector: np.ndarray) -> float:
         """The cosine of the documents' closest question to this one (0 without any):

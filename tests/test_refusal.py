@@ -150,11 +150,13 @@ def test_a_follow_up_that_points_back_is_still_answered(chain, first, follow_up)
     assert not answer.refused and answer.citations
 
 
-def test_an_author_is_named_by_every_word_of_the_name_without_its_gloss():
-    authors = ["Andrew Ng (summary of his e-book)", "Reshama Shaikh"]
+def test_an_author_is_named_by_every_word_of_the_name_and_asked_about_their_words():
+    authors = {"Andrew Ng (summary of his e-book)": frozenset(tokenize("I say: read papers")),
+               "Reshama Shaikh": frozenset(tokenize("survey mentors"))}
     assert names_an_author(set(tokenize("what did andrew ng say about papers")), authors)
     assert not names_an_author(set(tokenize("what did andrew say about papers")), authors)
     assert not names_an_author(set(tokenize("a summary of the e-book")), authors)
+    assert not names_an_author(set(tokenize("is andrew ng married")), authors)
 
 
 def test_a_question_naming_an_author_is_not_vetoed_as_off_topic(chain):
@@ -163,3 +165,9 @@ def test_a_question_naming_an_author_is_not_vetoed_as_off_topic(chain):
     answer = chain.ask("the Andrew Ng thing about reading papers - what was it?")
     assert not answer.refused
     assert any("andrew-ng" in c.doc_id for c in answer.citations)
+
+
+@pytest.mark.parametrize("question", ["Is Andrew Ng married?", "What is Andrew Ng's net worth?",
+                                      "where does Reshama Shaikh live?"])
+def test_a_question_about_an_author_not_their_writing_is_still_refused(chain, question):
+    assert chain.ask(question).refused

@@ -201,7 +201,7 @@ def test_the_chats_own_buttons_never_cover_its_text(open_page, viewport):
     page = open_page(viewport)
     ask(page, "How do I find a mentor?")
     ask(page, MATHS)
-    page.wait_for_timeout(1500)  # the chat's last re-render scrolls it to the end: let it
+    page.wait_for_timeout(1500)  # let the chat's last re-render settle
     scroller = page.locator("#chat .bubble-wrap")
     assert scroller.evaluate("e => e.scrollHeight > e.clientHeight")  # long enough to scroll
     box = scroller.bounding_box()
@@ -237,6 +237,15 @@ def test_a_new_answer_is_shown_from_its_question_down(open_page, viewport):
     question, answer = page.locator("#chat .user").last, page.locator("#chat .bot").last
     assert uncovered(page, question), f"the question is out of sight: {where(question)}"
     assert uncovered(page, answer), f"the answer's first line is out of sight: {where(answer)}"
+    scroller = page.locator("#chat .bubble-wrap")
+    box = scroller.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    before = scroller.evaluate("e => e.scrollTop")
+    page.mouse.wheel(0, -240)                       # the visitor reads back up...
+    settle(page, page.locator("#chat .message-wrap"))
+    page.wait_for_timeout(800)
+    after = scroller.evaluate("e => e.scrollTop")
+    assert after < before, "the chat was pulled back to the question"  # ...and stays there
 
 
 def _assert_cleared_for_good(page) -> None:
