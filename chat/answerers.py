@@ -281,8 +281,15 @@ def _planted(sentence: Sentence) -> bool:
 
 
 def _similar(a: Sentence, b: Sentence) -> bool:
+    """Do the two units say the same thing: near in meaning, or one holding
+    the other's words (an FAQ entry and its answer's first sentence, a list and
+    one of its items: "My name is Hamidreza Saghir…" was quoted twice in one
+    line, visitor trial 15)?"""
+    shorter, longer = sorted((_bare(a.text), _bare(b.text)), key=len)
+    if shorter and shorter in longer:
+        return True
     if a.vector is None or b.vector is None:
-        return a.text == b.text
+        return False
     return float(np.dot(a.vector, b.vector)) >= SAME_SENTENCE
 
 
@@ -392,6 +399,14 @@ def readable(text: str) -> str | None:
     if _announces(text) or _ABOUT_THE_TEXT.search(text):
         return None
     return text
+
+
+@lru_cache(maxsize=_JUDGED)
+def _bare(text: str) -> str:
+    """A unit's words for comparing units, case, spacing and punctuation aside
+    (a resource page quotes "…individual projects, but I suggest…" where the
+    FAQ it quotes has no comma)."""
+    return " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split())
 
 
 @lru_cache(maxsize=_JUDGED)

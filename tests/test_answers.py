@@ -153,6 +153,22 @@ def test_no_answer_to_any_eval_question_quotes_a_stub(answers):
                                  re.I), quote  # talk about the text, not the topic
 
 
+def test_no_answer_to_any_eval_question_says_a_sentence_twice(answers):
+    """One unit holding another (an FAQ entry and its answer's first sentence,
+    a list and one of its items) was quoted beside it: "My name is Hamidreza
+    Saghir…" twice in one line (visitor trial 15); 7 dev answers did this."""
+    for answer in answers.values():
+        if answer.refused:
+            continue
+        said: list[str] = []
+        for _, quote, _ in points(answer.answer):
+            for piece in re.split(r"(?<=[.!?;])\s+|\s…\s", quote):
+                words = " ".join(re.sub(r"[^\w\s]", " ", piece.lower()).split())
+                if len(words.split()) >= 6:
+                    assert words not in said, (piece, answer.question)
+                    said.append(words)
+
+
 def _at(piece: str, text: str) -> int:
     """Where a quoted piece starts in its passage (-1 if it is not found whole)."""
     words = " ".join(piece.strip(" …").lower().replace("*", "").split()[:6])
