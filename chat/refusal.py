@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -75,8 +75,8 @@ class Signals:
         return [float(getattr(self, name)) for name in names]
 
     def to_dict(self) -> dict[str, float]:
-        return {k: round(v, 4) for k, v in asdict(self).items()} | \
-            {"follow_up_found": round(self.follow_up_found, 4)}
+        return {name: round(value, 4) for name, value in zip(MEASURED, self.as_list(MEASURED),
+                                                               strict=True)}
 
 
 def support_probability(x, mean, scale, weights, bias: float) -> np.ndarray:
