@@ -275,8 +275,10 @@ def eval_command(
 
 @app.command()
 def calibrate() -> None:
-    """Fit the refusal models on the dev split and background questions; write
-    evals/calibration.json (commit it). The test split is never read."""
+    """Fit the query adapter on the documents' own questions and the refusal
+    models on the dev split and background questions; write
+    evals/calibration.json and its arrays (commit them). The test split is
+    never read."""
     from chat.chain import Chain
     from evals import calibrate as cal
     from evals.suite import load_items
@@ -287,8 +289,8 @@ def calibrate() -> None:
     chain = Chain(settings)
     records = chain.retriever.snapshot().records.values()
     passages = [f"{r.get('heading', '')}. {r['text']}" for r in records]
-    result, examples = cal.calibrate(chain, load_items(split="dev"), passages)
-    cal.write(result, examples, settings.calibration_file)
+    result, examples, matrix = cal.calibrate(chain, load_items(split="dev"), passages)
+    cal.write(result, examples, settings.calibration_file, matrix)
     sup, dom = result["support"], result["domain"]
     typer.echo(f"domain model: C={dom['C']}, threshold {dom['threshold']:.3f}; on dev it "
                f"refuses {dom['dev']['refused_unanswerable']}/{dom['dev']['unanswerable']} "
@@ -297,6 +299,10 @@ def calibrate() -> None:
     typer.echo(f"support model: threshold {sup['threshold']:.3f}; out of fold on dev: false "
                f"refusals {oof['false_refusal_rate']:.3f}, out-of-scope refused "
                f"{oof['refusal_accuracy']:.3f}")
+    ada = result["adapter"]
+    typer.echo(f"query adapter: lambda {ada['lambda']}; dev questions' answering chunk "
+               f"by dense rank, MRR {ada['dev_mrr']['identity']:.3f} without it, "
+               f"{ada['dev_mrr'][str(ada['lambda'])]:.3f} with it")
     typer.echo(f"wrote {settings.calibration_file}")
 
 

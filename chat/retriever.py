@@ -1,8 +1,9 @@
 """Hybrid retrieval: dense, BM25 and the documents' own questions, fused by rank.
 
 Dense search finds paraphrases ("how much maths" ~ "mathematics in the
-context of ML"); BM25 finds rare exact words (DP-203, vLookUp, bi-weekly) that
-a small embedder blurs; the questions a document answers (``ingest.questions``)
+context of ML"), once with the query as embedded and once moved toward the
+passages by ``chat.adapter``; BM25 finds rare exact words (DP-203, vLookUp,
+bi-weekly) that a small embedder blurs; the questions a document answers (``ingest.questions``)
 find what a visitor words as a question ("how do i stop feeling like a
 fraud?"). Reciprocal rank fusion combines the rankings without having to
 calibrate their scores against each other. (A third ranking
@@ -26,6 +27,7 @@ from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document as LCDocument
 from langchain_core.retrievers import BaseRetriever
 
+from chat.adapter import QueryAdapter
 from chat.spelling import Speller
 from core.config import Settings
 from core.embedder import Embedder, get_embedder
@@ -136,6 +138,7 @@ class Retriever:
         self.collection = open_collection(settings, client)
         self.sentences = open_collection(settings, client, sentences=True)
         self._snapshot: IndexSnapshot | None = None
+        self.adapter = QueryAdapter.load(settings.calibration_file, self.embedder.name)
 
     # --- index state -------------------------------------------------------
 
@@ -206,12 +209,13 @@ class Retriever:
         vector = self.embedder.embed_query(query) if query_vector is None else query_vector
         dense = self._dense(vector, snapshot)
         bm25 = self._bm25(query, snapshot)
-        rankings = [list(dense), list(bm25), self._by_question(vector, snapshot)]
+        rankings = [list(dense), list(bm25), self._by_question(vector, snapshot),
+                    *self._adapted(vector, snapshot)]
         closest = dict(dense)  # a passage's best cosine to any of the searched texts
         for text, other in also:
             more = self._dense(other, snapshot)
             rankings += [list(more), list(self._bm25(text, snapshot)),
-                         self._by_question(other, snapshot)]
+                         self._by_question(other, snapshot), *self._adapted(other, snapshot)]
             for cid, sim in more.items():
                 closest[cid] = max(sim, closest.get(cid, sim))
         fused: dict[str, float] = {}
@@ -259,6 +263,18 @@ class Retriever:
         k = min(CANDIDATES, len(snapshot.ids))
         top = np.argpartition(-sims, k - 1)[:k]
         return {snapshot.ids[int(i)]: float(sims[i]) for i in top[np.argsort(-sims[top])]}
+
+    def _adapted(self, vector: np.ndarray, snapshot: IndexSnapshot) -> list[list[str]]:
+        """A second dense ranking, by the question's embedding moved toward the
+        chunks that answer such questions (``chat.adapter``); none without an
+        adapter. It is added to the fusion, not put in the plain one's place:
+        the adapter learned where the documents' own questions lead, and a
+        document added without questions would lose the dense vote it has
+        (replacing it measured +0.008 right passage cited on dev and -0.023 on
+        the holdout). ``Passage.dense`` and the refusal read the plain cosine."""
+        if self.adapter.matrix is None:
+            return []
+        return [list(self._dense(self.adapter(vector), snapshot))]
 
     def _by_question(self, vector: np.ndarray, snapshot: IndexSnapshot) -> list[str]:
         """Chunks ranked by the closest question they answer (``ingest.questions``):

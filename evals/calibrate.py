@@ -39,6 +39,7 @@ from pathlib import Path
 
 import numpy as np
 
+from chat.adapter import QueryAdapter
 from chat.refusal import support_probability
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,9 +50,9 @@ DOMAIN_C = (0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 SUPPORT_C = 1.0
 FOLDS = 5
 # The files whose change moves the numbers: the question path and the data.
-FINGERPRINTED = ("core/text.py", "chat/query.py", "chat/spelling.py", "chat/refusal.py",
-                 "chat/retriever.py", "chat/answerers.py", "chat/chain.py", "chat/guard.py",
-                 "chat/condense.py",
+FINGERPRINTED = ("core/text.py", "chat/adapter.py", "chat/query.py", "chat/spelling.py",
+                 "chat/refusal.py", "chat/retriever.py", "chat/answerers.py", "chat/chain.py",
+                 "chat/guard.py", "chat/condense.py",
                  "evals/calibrate.py", "evals/reference_qa.jsonl",
                  "evals/background/in-domain.txt", "evals/background/off-domain.txt")
 
@@ -156,14 +157,18 @@ def held_out_batches(prepared: list, sets: dict[str, tuple[str, ...]]) -> dict:
     return report
 
 
-def calibrate(chain, items: list[dict], corpus_sentences: list[str]) -> tuple[dict, np.ndarray]:
-    """Fit both models on dev ``items``; returns the calibration file's content and
-    the embeddings of the general career questions (``write`` saves both)."""
+def calibrate(chain, items: list[dict], corpus_sentences: list[str]
+              ) -> tuple[dict, np.ndarray, np.ndarray]:
+    """Fit the query adapter, then both refusal models on dev ``items``; returns
+    the calibration file's content, the embeddings of the general career
+    questions and the adapter's matrix (``write`` saves all three)."""
     from chat.refusal import BEFORE_FOLLOW_UPS, BEFORE_QUESTIONS, MEASURED, SIGNALS, Refusal
 
+    dev = [i for i in items if i.get("split") == "dev"]
+    matrix, adapter = fit_adapter(chain.retriever.snapshot(), chain.embedder, dev)
+    chain.retriever.adapter = QueryAdapter(matrix)  # the signals below are measured with it
     domain = fit_domain(chain.embedder, corpus_sentences)
     examples = chain.embedder.embed(_lines(BACKGROUND / "in-domain.txt")).astype(np.float16)
-    dev = [i for i in items if i.get("split") == "dev"]
     provisional = {"domain": {**domain, "threshold": -1e9, "override_best_sentence": 1.0},
                    "support": {"signals": list(SIGNALS), "mean": [0.0] * len(SIGNALS),
                                "scale": [1.0] * len(SIGNALS), "weights": [0.0] * len(SIGNALS),
@@ -186,9 +191,10 @@ def calibrate(chain, items: list[dict], corpus_sentences: list[str]) -> tuple[di
             "embedding_model": chain.embedder.name,
             "domain": domain,
             "generic": {"source": "background/in-domain.txt"},
+            "adapter": {"source": "the documents' questions (ingest.questions)", **adapter},
             "support": {"signals": list(SIGNALS), **support,
                         "target_false_refusals": TARGET_FALSE_REFUSALS,
-                        "held_out_batches": held_out}}, examples
+                        "held_out_batches": held_out}}, examples, matrix
 
 
 def choose_thresholds(prepared: list) -> dict:
@@ -223,9 +229,33 @@ def choose_thresholds(prepared: list) -> dict:
             "candidates": candidates, "override": override}
 
 
-def write(calibration: dict, examples: np.ndarray, path: Path) -> None:
-    """The calibration file, and beside it the examples' embeddings it names."""
+def fit_adapter(snapshot, embedder, dev: list[dict]) -> tuple[np.ndarray, dict]:
+    """The query adapter (``chat.adapter``), fitted on the documents' own
+    questions and the chunks they were written from; its one number is chosen
+    on the dev questions asked alone (a follow-up needs its conversation) by
+    the chunks that hold their support strings."""
+    from chat import adapter
+    from evals.metrics import contains_support
+
+    texts = [snapshot.records[cid]["text"] for cid in snapshot.ids]
+    alone = [i for i in dev if i["answerable"] and not i.get("history")]
+    rows = [[n for n, text in enumerate(texts) if any(contains_support(text, s)
+                                                     for s in i["support"])] for i in alone]
+    kept = [(i, r) for i, r in zip(alone, rows, strict=True) if r]
+    vectors = embedder.embed([i["question"] for i, _ in kept]) if kept else []
+    return adapter.fit(np.asarray(snapshot.asked), np.asarray(snapshot.vectors),
+                       np.asarray(snapshot.asked_rows),
+                       [(v, r) for v, (_, r) in zip(vectors, kept, strict=True)])
+
+
+def write(calibration: dict, examples: np.ndarray, path: Path,
+          matrix: np.ndarray | None = None) -> None:
+    """The calibration file, and beside it the arrays it names: the examples'
+    embeddings and the query adapter's matrix."""
     name = f"{path.stem}.generic.npy"
     np.save(path.with_name(name), examples.astype(np.float16))
     calibration["generic"]["examples"] = name
+    if matrix is not None:
+        np.save(path.with_name(f"{path.stem}.adapter.npy"), matrix.astype(np.float16))
+        calibration["adapter"]["matrix"] = f"{path.stem}.adapter.npy"
     path.write_text(json.dumps(calibration, indent=1) + "\n", encoding="utf-8")
