@@ -11,6 +11,8 @@ from core.exports import lazy_getattr
 
 # The public surface: what other packages may import from this one, and from where.
 _EXPORTS = {
+    "QueryAdapter": "chat.adapter",
+    "fit_query_adapter": "chat.adapter",
     "Answerer": "chat.answerers",
     "Draft": "chat.answerers",
     "ExtractiveAnswerer": "chat.answerers",

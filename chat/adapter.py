@@ -6,14 +6,16 @@ fraud than to the essay section on impostor syndrome that answers it. The
 documents' own questions (``ingest.questions``, written from the documents
 alone) say which chunk answers what; a linear map learned from them, kept
 close to the identity, carries a visitor's question toward the chunk that
-answers it. It is applied to the dense ranking only: the refusal signals and
-the answer's sentence scores read the embedder's own cosines (adapting the
-sentence scores lowered dev answer hit 0.760 -> 0.719).
+answers it. It gives the fusion a second dense ranking and nothing else:
+``Passage.dense``, the refusal's signals and the answer's sentence scores are
+the embedder's own cosines (which passages they are read from does depend on
+it). Adapting the sentence scores too lowered dev answer hit 0.760 -> 0.719.
 
 ``careerbot calibrate`` fits it (``fit``) and writes the matrix beside the
 calibration file; no eval question is training data, so dev and holdout
 measure it as questions nobody tuned for. Dense retrieval alone, support chunk
-in the top 5: dev 0.730 -> 0.896, holdout 0.693 -> 0.807 (docs/ARCHITECTURE.md).
+in the top 5: dev 0.730 -> 0.896, holdout 0.693 -> 0.807 (docs/ARCHITECTURE.md,
+"The query adapter").
 """
 
 from __future__ import annotations
@@ -40,11 +42,14 @@ class QueryAdapter:
         self.matrix = None if matrix is None else np.asarray(matrix, dtype=np.float32)
 
     def __call__(self, vector: np.ndarray) -> np.ndarray:
+        """The moved vector, normalised (the chunks' are: a dot product is a cosine);
+        the vector itself when the matrix does not fit it."""
         v = np.asarray(vector, dtype=np.float32)
-        if self.matrix is None or self.matrix.shape[0] != v.shape[-1]:
+        if self.matrix is None or self.matrix.shape != (v.shape[-1], v.shape[-1]):
             return v
         moved = v @ self.matrix
-        return moved / (np.linalg.norm(moved) or 1.0)
+        norm = np.linalg.norm(moved, axis=-1, keepdims=True)
+        return moved / np.where(norm > 0, norm, 1.0)
 
     @classmethod
     def load(cls, calibration: Path, embedding_model: str) -> QueryAdapter:
@@ -55,13 +60,16 @@ class QueryAdapter:
             name = about.get("adapter", {}).get("matrix")
             if not name or about.get("embedding_model") != embedding_model:
                 return cls()
-            return cls(np.load(calibration.parent / name))
-        except (OSError, ValueError) as exc:
+            matrix = np.load(calibration.parent / name)
+            if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
+                raise ValueError(f"{name} is not a square matrix: {matrix.shape}")
+            return cls(matrix)
+        except (OSError, ValueError, AttributeError, TypeError) as exc:
             log.warning("no query adapter (%s): dense retrieval uses the raw embedding", exc)
             return cls()
 
 
-def fit(questions: np.ndarray, chunks: np.ndarray, answers: np.ndarray,
+def fit_query_adapter(questions: np.ndarray, chunks: np.ndarray, answers: np.ndarray,
         dev: list[tuple[np.ndarray, list[int]]]) -> tuple[np.ndarray, dict]:
     """The matrix, and a report of how it was chosen.
 
@@ -77,19 +85,22 @@ def fit(questions: np.ndarray, chunks: np.ndarray, answers: np.ndarray,
     rows = [r for _, r in dev]
     report = {"identity": _mrr(None, vectors, chunks, rows)}
     matrices = {}
-    for lam in LAMBDAS:
-        matrices[lam] = _train(questions, chunks, answers, lam)
+    for lam in LAMBDAS:  # as stored (float16), so the figures are the shipped matrix's
+        matrices[lam] = _train(questions, chunks, answers, lam).astype(np.float16).astype(
+            np.float32)
         report[str(lam)] = _mrr(matrices[lam], vectors, chunks, rows)
     best = max(LAMBDAS, key=lambda lam: report[str(lam)])
     return matrices[best], {"lambda": best, "dev_mrr": report, "questions": len(questions),
-                            "chunks": len(chunks), "dev_questions": len(dev)}
+                            "chunks": len(chunks), "dev_questions": len(dev),
+                            "scale": SCALE, "epochs": EPOCHS, "rate": RATE}
 
 
 def _train(questions: np.ndarray, chunks: np.ndarray, answers: np.ndarray,
            lam: float) -> np.ndarray:
+    """Full-batch Adam from the identity: no randomness, the same matrix on every
+    run (torch is imported here: only calibration needs it)."""
     import torch
 
-    torch.manual_seed(0)
     x = torch.tensor(questions, dtype=torch.float32)
     c = torch.tensor(chunks, dtype=torch.float32)
     y = torch.tensor(answers, dtype=torch.long)

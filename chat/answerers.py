@@ -16,7 +16,7 @@ from typing import Protocol
 import numpy as np
 
 from chat.guard import is_instruction
-from core.text import HEADING, ITEM_SEP, title_and_section, tokenize
+from core.text import HEADING, ITEM_SEP, QUOTE_MARKS, title_and_section, tokenize
 from core.types import Passage, Sentence, searched
 
 # Weights of the sentence score: meaning, shared words, and the passage's rank.
@@ -429,13 +429,23 @@ def quote_found(quote: str, passage: str) -> bool:
     items' first sentences with "; " after its introduction (whose last stop
     became ":"), an FAQ unit follows its question with the answer from the
     line below, and a dropped connective changes the first letter's case.
-    So both are compared after ``_clean_sentence``, case and spacing aside,
-    piece by piece (cut at sentence ends, ":" and ";").
+    So both are compared after ``_clean_sentence``, case, spacing and the kind
+    of quotation mark aside (``nested``), piece by piece (cut at sentence
+    ends, ":" and ";").
     """
-    text = " ".join(_clean_sentence(passage).lower().split())
-    pieces = QUOTE_PIECES.split(" ".join(_clean_sentence(quote).lower().split()))
+    text = " ".join(_clean_sentence(passage).lower().translate(QUOTE_MARKS).split())
+    pieces = QUOTE_PIECES.split(" ".join(_clean_sentence(quote).lower().translate(QUOTE_MARKS)
+                                         .split()))
     pieces = [p.strip().rstrip(".:;").strip() for p in pieces]
     return all(p in text for p in pieces if p)
+
+
+def nested(quote: str) -> str:
+    """A quote's own quotation marks made single, as a quote inside a quote is
+    written: a unit opening on Ng's “AI is the new electricity…” read
+    "““AI is the new electricity" inside the answer's marks (visitor trial 15)."""
+    return quote.replace("“", "‘").replace("”", "’")
+
 
 
 def _readable_order(chosen: list[Scored]) -> list[Scored]:
@@ -556,7 +566,7 @@ class _Lines:
                 shown.append([where, quote, n, line])
             previous = passage.doc_id
             quotes.setdefault(n, []).extend(u.text for u in units)
-        return Draft("\n".join(f"{w}: “{q}” [{n}]" for w, q, n, _ in shown), quotes)
+        return Draft("\n".join(f"{w}: “{nested(q)}” [{n}]" for w, q, n, _ in shown), quotes)
 
 
 def more_of_the_same(scored: list[Scored], chosen: list[Scored], shown: list[Sentence],

@@ -30,6 +30,7 @@ _EXPORTS = {
     "CITATION": "core.text",
     "HEADING": "core.text",
     "ITEM_SEP": "core.text",
+    "QUOTE_MARKS": "core.text",
     "MARKER": "core.text",
     "MARKER_RUN": "core.text",
     "heading_words": "core.text",

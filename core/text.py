@@ -64,6 +64,11 @@ def strip_markers(text: str) -> str:
 
 # ---- chunk structure: written by ingest.chunking, read by the answerers ----------
 
+# Quotation marks and apostrophes, straight or curly, single or double, as one
+# mark: an answer shows a quote's own marks as single ones inside its marks
+# (``chat.answerers.nested``), and a check that it quotes the source, or holds
+# a support string, must not count that as a change of words.
+QUOTE_MARKS = str.maketrans({"“": "'", "”": "'", "‘": "'", "’": "'", '"': "'"})
 ITEM_SEP = "; "  # between the items of a list unit (see ``chat.answerers.quote_found``)
 # A Markdown heading line: its level marks (group 1) and its words (group 2),
 # closing marks aside. Chunks are cut at these; a quote's section is read by them.

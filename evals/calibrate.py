@@ -1,8 +1,13 @@
-"""Fit the refusal models and write ``evals/calibration.json`` (``careerbot calibrate``).
+"""Fit the query adapter and the refusal models and write ``evals/calibration.json``
+(``careerbot calibrate``).
 
-Only the **dev** split and the background question sets are read: the test
-split stays unseen, so its figures say how the product does on questions
-nobody tuned for.
+Only the **dev** split, the background question sets and the documents' own
+questions (``ingest.questions``) are read: the test split stays unseen, so its
+figures say how the product does on questions nobody tuned for.
+
+0. Query adapter (``chat.adapter``): fitted on the documents' questions, its
+   λ chosen on dev; the signals below are measured with it in place, as
+   questions will be answered.
 
 1. Domain model: logistic regression over the MiniLM embedding, general career
    questions and the corpus's sentences (in domain) against general off-topic
@@ -39,7 +44,7 @@ from pathlib import Path
 
 import numpy as np
 
-from chat.adapter import QueryAdapter
+from chat.adapter import QueryAdapter, fit_query_adapter
 from chat.refusal import support_probability
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -186,7 +191,8 @@ def calibrate(chain, items: list[dict], corpus_sentences: list[str]
     domain["candidates"] = choice["candidates"]
     chain.refusal = None  # the calibrated one is read from the file on next use
     return {"about": "Written by `careerbot calibrate` (evals/calibrate.py) from the dev "
-                     "split of evals/reference_qa.jsonl and evals/background/. Do not edit.",
+                     "split of evals/reference_qa.jsonl, evals/background/ and the "
+                     "documents' questions files. Do not edit.",
             "fingerprint": fingerprint(),
             "embedding_model": chain.embedder.name,
             "domain": domain,
@@ -232,20 +238,25 @@ def choose_thresholds(prepared: list) -> dict:
 def fit_adapter(snapshot, embedder, dev: list[dict]) -> tuple[np.ndarray, dict]:
     """The query adapter (``chat.adapter``), fitted on the documents' own
     questions and the chunks they were written from; its one number is chosen
-    on the dev questions asked alone (a follow-up needs its conversation) by
-    the chunks that hold their support strings."""
-    from chat import adapter
+    on the dev questions (``answering_chunks``)."""
+    return fit_query_adapter(np.asarray(snapshot.asked), np.asarray(snapshot.vectors),
+                             np.asarray(snapshot.asked_rows),
+                             answering_chunks(snapshot, embedder, dev))
+
+
+def answering_chunks(snapshot, embedder, items: list[dict]) -> list[tuple[np.ndarray, list[int]]]:
+    """Each answerable item asked alone (a follow-up needs its conversation),
+    embedded, with the rows of the chunks holding one of its support strings;
+    items no chunk answers are left out."""
     from evals.metrics import contains_support
 
     texts = [snapshot.records[cid]["text"] for cid in snapshot.ids]
-    alone = [i for i in dev if i["answerable"] and not i.get("history")]
+    alone = [i for i in items if i["answerable"] and not i.get("history")]
     rows = [[n for n, text in enumerate(texts) if any(contains_support(text, s)
                                                      for s in i["support"])] for i in alone]
     kept = [(i, r) for i, r in zip(alone, rows, strict=True) if r]
     vectors = embedder.embed([i["question"] for i, _ in kept]) if kept else []
-    return adapter.fit(np.asarray(snapshot.asked), np.asarray(snapshot.vectors),
-                       np.asarray(snapshot.asked_rows),
-                       [(v, r) for v, (_, r) in zip(vectors, kept, strict=True)])
+    return [(v, r) for v, (_, r) in zip(vectors, kept, strict=True)]
 
 
 def write(calibration: dict, examples: np.ndarray, path: Path,

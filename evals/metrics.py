@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from core.text import MARKER_RUN, markers, strip_markers
+from core.text import MARKER_RUN, QUOTE_MARKS, markers, strip_markers
 from core.types import Answer
 
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
@@ -40,10 +40,12 @@ def answer_hit(answer: str, supports: Sequence[str]) -> bool:
     Stricter than a right citation: the passage may be cited for a sentence
     that is not the one that answers. The support's closing stop is not
     required: a list item quoted in a list ends in ";" ("Identify the business
-    problem (not the AI problem); Brainstorm…"), not in its line's ".".
+    problem (not the AI problem); Brainstorm…"), not in its line's ".". Nor is
+    the kind of quotation mark: a quote's own marks are shown as single ones.
     """
-    text = " ".join(strip_markers(answer).lower().split())
-    wanted = (" ".join(s.lower().split()).rstrip(".;:!") for s in supports)
+    text = " ".join(strip_markers(answer).lower().translate(QUOTE_MARKS).split())
+    wanted = (" ".join(s.lower().translate(QUOTE_MARKS).split()).rstrip(".;:!")
+              for s in supports)
     return any(w in text for w in wanted if w)
 
 

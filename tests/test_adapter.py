@@ -6,9 +6,8 @@ import json
 
 import numpy as np
 
-from chat import adapter
-from chat.adapter import QueryAdapter
-from evals.metrics import contains_support
+from chat.adapter import QueryAdapter, fit_query_adapter
+from evals.calibrate import answering_chunks
 
 DIM = 16
 
@@ -33,7 +32,7 @@ def test_a_fitted_adapter_ranks_the_answering_chunk_higher_for_new_questions():
     chunks, questions, answers = _world()
     train = np.arange(len(answers)) % 4 != 0
     dev = [(questions[i], [int(answers[i])]) for i in np.flatnonzero(~train)]
-    matrix, report = adapter.fit(questions[train], chunks, answers[train], dev)
+    matrix, report = fit_query_adapter(questions[train], chunks, answers[train], dev)
     assert report["dev_mrr"][str(report["lambda"])] > report["dev_mrr"]["identity"] + 0.1, report
     moved = QueryAdapter(matrix)
     held = [i for i in np.flatnonzero(~train)]
@@ -43,9 +42,11 @@ def test_a_fitted_adapter_ranks_the_answering_chunk_higher_for_new_questions():
 
 
 def test_an_adapted_vector_stays_a_unit_vector():
-    chunks, questions, answers = _world(1)
-    matrix, _ = adapter.fit(questions, chunks, answers, [(questions[0], [int(answers[0])])])
-    assert abs(float(np.linalg.norm(QueryAdapter(matrix)(questions[3]))) - 1.0) < 1e-5
+    """Chunk vectors are normalised: a dot product with them is a cosine only
+    if the moved question is too."""
+    rng = np.random.default_rng(1)
+    moved = QueryAdapter(np.eye(DIM) + rng.normal(size=(DIM, DIM)))(rng.normal(size=DIM))
+    assert abs(float(np.linalg.norm(moved)) - 1.0) < 1e-5
 
 
 def test_no_adapter_for_another_embedder_or_without_a_file(tmp_path):
@@ -60,49 +61,50 @@ def test_no_adapter_for_another_embedder_or_without_a_file(tmp_path):
     assert QueryAdapter.load(path, "other").matrix is None
     assert QueryAdapter.load(tmp_path / "missing.json", "mini").matrix is None
     assert np.allclose(QueryAdapter.load(path, "other")(v), v)
+    path.write_text(json.dumps({"embedding_model": "mini", "adapter": None}))
+    assert QueryAdapter.load(path, "mini").matrix is None  # a broken file: no adapter
 
 
-def test_retrieval_with_a_matrix_adds_a_ranking_and_keeps_the_plain_cosine(hash_chain):
-    """The adapted ranking joins the fusion; ``Passage.dense`` (what the refusal
-    reads) stays the embedder's own cosine."""
+def test_a_matrix_adds_a_ranking_beside_the_plain_one_and_keeps_the_plain_cosine(hash_chain):
+    """The adapted ranking joins the fusion (a document without questions keeps
+    the plain dense vote); ``Passage.dense``, which the refusal reads, stays
+    the embedder's own cosine."""
     retriever = hash_chain.retriever
+    snapshot = retriever.snapshot()
     question = "how do I find a mentor outside my company?"
-    plain = retriever.search(question, k=5)
     vector = retriever.embedder.embed_query(question)
+    plain = retriever.rankings(question, vector, snapshot)
     before = retriever.adapter
     try:
         rng = np.random.default_rng(0)
         retriever.adapter = QueryAdapter(np.eye(len(vector)) + rng.normal(size=(len(vector),) * 2))
+        adapted = retriever.rankings(question, vector, snapshot)
         moved = retriever.search(question, k=5)
     finally:
         retriever.adapter = before
-    assert [p.chunk_id for p in moved] != [p.chunk_id for p in plain]
-    snapshot = retriever.snapshot()
+    assert len(adapted) == len(plain) + 1 and adapted[:len(plain)] == plain
+    assert adapted[-1] != plain[0]  # the moved query ranks the chunks otherwise
     for p in moved:
         own = float(snapshot.vectors[snapshot.row[p.chunk_id]] @ vector)
         assert abs((p.dense or 0.0) - own) < 1e-5
 
 
-def test_the_committed_adapter_brings_dev_questions_nearer_their_passages(
+def test_the_committed_adapter_brings_unseen_questions_nearer_their_passages(
         chain, reference_items):
-    """The matrix in evals/ was fitted for this corpus: on the dev questions
-    asked alone, the chunk holding the answer ranks higher by dense search
-    with it than without (calibration reports 0.605 -> 0.791)."""
+    """The matrix in evals/ was fitted for this corpus, its lambda chosen on
+    dev: on the holdout questions asked alone, the chunk holding the answer
+    ranks higher by dense search with it than without."""
     snapshot = chain.retriever.snapshot()
     assert chain.retriever.adapter.matrix is not None, "run `careerbot calibrate`"
-    texts = [snapshot.records[cid]["text"] for cid in snapshot.ids]
-    dev = [i for i in reference_items if i["split"] == "dev" and i["answerable"]
-           and not i.get("history")]
-    rows = [[n for n, t in enumerate(texts) if any(contains_support(t, s) for s in i["support"])]
-            for i in dev]
-    kept = [(i, r) for i, r in zip(dev, rows, strict=True) if r]
-    vectors = chain.embedder.embed([i["question"] for i, _ in kept])
+    holdout = [i for i in reference_items if i["split"] == "holdout"]
+    asked = answering_chunks(snapshot, chain.embedder, holdout)
+    assert len(asked) >= 50
 
     def mrr(move) -> float:
         ranks = []
-        for v, (_, r) in zip(vectors, kept, strict=True):
+        for v, rows in asked:
             sims = snapshot.vectors @ move(v)
-            ranks.append(1 + int((sims > sims[r].max()).sum()))
+            ranks.append(1 + int((sims > sims[rows].max()).sum()))
         return float(np.mean([1 / x for x in ranks]))
 
-    assert mrr(chain.retriever.adapter) > mrr(lambda v: v) + 0.1
+    assert mrr(chain.retriever.adapter) > mrr(lambda v: v) + 0.05

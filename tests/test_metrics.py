@@ -62,6 +62,13 @@ def test_answer_hit_finds_a_support_quoted_as_a_list_item():
     assert not m.answer_hit("Nothing here [1]", ["", "   "])
 
 
+def test_answer_hit_reads_a_quote_inside_a_quote_as_the_same_words():
+    """An answer shows a quote's own marks as single ones inside its own."""
+    answer = "*Mentoring*: “We need to move away from this idea of ‘free mentoring’.” [1]"
+    assert m.answer_hit(answer, ["We need to move away from this idea of “free mentoring”."])
+    assert not m.answer_hit(answer, ["We need to move towards this idea of “free mentoring”."])
+
+
 def test_a_refusal_s_pointer_earns_nothing():
     """A refusal quotes the closest passage; it is not an answer, so the eval and
     the bench count none of its citations."""

@@ -417,3 +417,15 @@ def test_a_point_names_the_section_its_quote_sits_under_not_the_chunks_first():
     draft = ExtractiveAnswerer().compose(scored, [page])
     assert draft.text.startswith("*MentorCruise* — When to use it: “Use it to find"), draft.text
     assert section_of(page, "MentorCruise is a marketplace") == "What it is"
+
+
+def test_a_quote_inside_a_quote_gets_single_marks():
+    """Ng's line opens on its own quotation mark: shown inside the answer's
+    marks it read "““AI is the new electricity" (visitor trial 15)."""
+    passage = _passage_of("“AI is the new electricity. It will transform and improve all "
+                          "spheres of human life” (c) Andrew Ng")
+    draft = ExtractiveAnswerer().compose([Scored(0.9, 0, passage.sentences[0])], [passage])
+    (_, quote, _), = points(draft.text)
+    assert "““" not in draft.text and "””" not in draft.text
+    assert quote.startswith("‘AI is the new electricity.") and "life’ (c)" in quote
+    assert quote_found(quote, passage.text)
