@@ -118,7 +118,10 @@ def test_a_visitor_changing_the_subject_is_not_read_with_the_last_turn():
     for message in ("ok forget that. is it true you need a phd?",
                     "no I meant the excel function. anyway, is paying for a mentor worth it?",
                     "last question, does it help to be good at math?",
-                    "thank you!! last one: how do i write a good resume?"):
+                    "thank you!! last one: how do i write a good resume?",
+                    # visitor trial 16
+                    "random q but how much should a junior data analyst make in toronto?",
+                    "ok diff question. i have no work experience, how do i build a portfolio"):
         query = understand(message, HISTORY, SPELLER)
         assert not query.follow_up and len(query.searches) == 1, message
     assert understand("ok and does it meet weekly?", HISTORY, SPELLER).follow_up
