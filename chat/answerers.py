@@ -457,12 +457,28 @@ def _readable_order(chosen: list[Scored]) -> list[Scored]:
 
 
 def _clean_sentence(text: str) -> str:
-    """Drop Markdown emphasis and link targets so the answer reads as prose; an
-    image becomes its alt text, or its address as text (never something to load)."""
+    """Drop Markdown emphasis and link targets so the answer reads as prose (a
+    link whose words only point keeps its address, ``_link_text``); an image
+    becomes its alt text, or its address as text (never something to load)."""
     text = re.sub(r"!\[([^\]]*)\]\(\s*<?([^)\s>]*)>?[^)]*\)",
                   lambda m: m.group(1).strip() or m.group(2), text)
-    text = re.sub(r"\[([^\]]+)\]\((?:https?://|/)[^)]*\)", r"\1", text)
+    text = _LINK.sub(_link_text, text)
     return text.replace("**", "").replace("__", "").strip()
+
+
+_LINK = re.compile(r"\[([^\]]+)\]\(((?:https?://|/)[^)\s]*)[^)]*\)")
+# Link words that say nothing without where they lead: "I found [this](…) list".
+_POINTING_LINK = re.compile(r"(?:this|that|these|here|link|this link|click here|this one)", re.I)
+
+
+def _link_text(link: re.Match) -> str:
+    """A link as prose: its words, and its address too when the words only
+    point at it (visitor trial 16: "I found this list of tutorials…" and no
+    way to find the list). Only a web address is shown, never loaded."""
+    words, target = link.group(1), link.group(2)
+    if _POINTING_LINK.fullmatch(words.strip()) and target.startswith("http"):
+        return f"{words} ({target})"
+    return words
 
 
 class ExtractiveAnswerer:

@@ -45,6 +45,10 @@ log = logging.getLogger(__name__)
 
 NOT_COVERED = ("The corpus doesn't cover that, so I can't answer it from my sources. "
                "It does cover: {topics}.")
+# A conversation already told what the corpus covers: the list (16 names, about
+# 75 words) is not said again (visitor trial 16 got it with every refusal).
+NOT_COVERED_AGAIN = ("The corpus doesn't cover that, so I can't answer it from my sources; "
+                     "what it does cover is listed above.")
 CLOSEST = (" The closest it comes is “{where}”, which may not be what you asked.")
 # A refusal for a question the corpus may not answer shows the closest passage's
 # best words, cited, so a visitor refused on a covered topic can still read it.
@@ -59,7 +63,8 @@ LLM_DOWN = "The language model did not answer, so this answer is quoted from the
 FAILED = ("Something went wrong while answering this question, sorry. It has been logged; "
           "other questions still work.")
 # Replies that hold nothing from the corpus: a follow-up never leans on them.
-_NOTHING_SAID = tuple(t.split("{")[0] for t in (NOT_COVERED, EMPTY, WELCOME, UNAVAILABLE,
+_NOTHING_SAID = tuple(t.split("{")[0] for t in (NOT_COVERED, NOT_COVERED_AGAIN, EMPTY, WELCOME,
+                                                 UNAVAILABLE,
                                                  FAILED))
 
 
@@ -77,6 +82,7 @@ class _Context:
     notice: str | None
     scored: list  # every sentence of the passages, scored once, best first
     snapshot: IndexSnapshot  # the one index state the question was answered from
+    listed: bool = False  # an earlier reply of the conversation listed the topics
 
 
 def build_answerer(settings: Settings):
@@ -210,8 +216,9 @@ class Chain:
     def _prepare(self, question: object, history: object) -> _Context | Answer:
         guarded = guard(question, self.settings.question_chars)
         text = question if isinstance(question, str) else ""
-        turns = _with_answers(normalise_history(history, self.settings.history_turns,
-                                                self.settings.history_chars))
+        said = normalise_history(history, self.settings.history_turns,
+                                 self.settings.history_chars)
+        turns = _with_answers(said)
         # stopwords, filler or stripped instructions: nothing to search for, unless it
         # leans on the conversation ("ok but what do i do about it?")
         wordless = not tokenize(drop_filler(guarded.text))
@@ -253,7 +260,7 @@ class Chain:
         if not decision.answer and names_a_title(terms, passages):
             decision = Decision(True, "names a title", decision.support)
         return _Context(text, query, vectors[0], passages, signals,
-                        decision, topics, guarded.notice, scored, snapshot)
+                        decision, topics, guarded.notice, scored, snapshot, _listed(said))
 
     def _no_question(self, text: str, guarded: Guarded, thanks: bool = False) -> Answer:
         """A message without a question in it: thanks get a welcome, anything else
@@ -286,7 +293,8 @@ class Chain:
         refuses some covered questions (anxious stories told first: "I feel
         like a fraud at my new data job…" was refused, and named Ng's chapter on
         impostor syndrome as the closest); those visitors can now read it."""
-        answer = NOT_COVERED.format(topics="; ".join(ctx.topics))
+        answer = NOT_COVERED_AGAIN if ctx.listed else NOT_COVERED.format(
+            topics="; ".join(ctx.topics))
         citations = []
         if ctx.decision.reason == "unsupported":
             point = self._pointer(ctx)
@@ -361,6 +369,13 @@ def _with_answers(turns: list[dict[str, str]]) -> list[dict[str, str]]:
             continue
         kept.append(turn)
     return kept
+
+
+def _listed(turns: list[dict[str, str]]) -> bool:
+    """Did a reply of the conversation list what the corpus covers?"""
+    heads = tuple(t.split("{")[0] for t in (NOT_COVERED, EMPTY, WELCOME))
+    return any(t["role"] == "assistant" and t["content"].lstrip().startswith(heads)
+               for t in turns)
 
 
 def _name_words_shared(words: set[str], title: str, author: str) -> int:

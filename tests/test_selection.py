@@ -429,3 +429,19 @@ def test_a_quote_inside_a_quote_gets_single_marks():
     assert "““" not in draft.text and "””" not in draft.text
     assert quote.startswith("‘AI is the new electricity.") and "life’ (c)" in quote
     assert quote_found(quote, passage.text)
+
+
+def test_a_link_whose_words_only_point_keeps_its_address():
+    """ "I found [this](…) list" quoted as "I found this list" left the visitor
+    no way to the list (visitor trial 16); a link with words of its own reads
+    as those words."""
+    url = "https://medium.com/machine-learning-in-practice/over-150-tutorials"
+    passage = _passage_of(f"I found [this]({url}) list of tutorials very useful.",
+                          "See the [Jupyter notebooks](https://jupyter.org/) page for more.")
+    answer = ExtractiveAnswerer().compose([Scored(0.9, 0, passage.sentences[0]),
+                                           Scored(0.8, 0, passage.sentences[1])], [passage])
+    quotes = [quote for _, quote, _ in points(answer.text)]
+    assert f"I found this ({url}) list of tutorials very useful." in " ".join(quotes)
+    assert "See the Jupyter notebooks page for more." in " ".join(quotes)
+    assert "jupyter.org" not in answer.text
+    assert all(quote_found(q, passage.text) for q in quotes)
