@@ -257,11 +257,13 @@ def said_again(scored: list[Scored], said: str) -> list[Scored]:
 
 
 def _plain(text: str) -> str:
-    return " ".join(text.lower().split())
+    """Text for finding a quote in the answers so far: case, spacing and the kind
+    of quotation mark aside (an answer shows a quote's own marks single, ``nested``)."""
+    return " ".join(text.lower().translate(QUOTE_MARKS).split())
 
 
 def _quoted_in(unit: Scored, shown: str) -> bool:
-    return (readable(unit.sentence.text) or unit.sentence.text).lower() in shown
+    return _plain(readable(unit.sentence.text) or unit.sentence.text) in shown
 
 
 def _terms(sentence: Sentence) -> frozenset[str]:

@@ -62,10 +62,11 @@ UNAVAILABLE = "The knowledge base is temporarily unavailable. Please try again i
 LLM_DOWN = "The language model did not answer, so this answer is quoted from the sources."
 FAILED = ("Something went wrong while answering this question, sorry. It has been logged; "
           "other questions still work.")
+SAID_BY = 60  # characters that tell one of these replies from any other
 # Replies that hold nothing from the corpus: a follow-up never leans on them.
-_NOTHING_SAID = tuple(t.split("{")[0] for t in (NOT_COVERED, NOT_COVERED_AGAIN, EMPTY, WELCOME,
-                                                 UNAVAILABLE,
-                                                 FAILED))
+# (Their first words only: a turn of the history may be cut to ``history_chars``.)
+_NOTHING_SAID = tuple(t.split("{")[0][:SAID_BY] for t in (
+    NOT_COVERED, NOT_COVERED_AGAIN, EMPTY, WELCOME, UNAVAILABLE, FAILED))
 
 
 @dataclass

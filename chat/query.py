@@ -41,10 +41,12 @@ _REFERS_BACK = re.compile(
 # A visitor changing the subject: the question after it is not read with the last turn.
 _NEW_TOPIC = re.compile(
     r"\b(?:forget (?:that|it|about (?:it|that))|never ?mind|nvm|any ?ways?|on another note|"
-    r"(?:a |one )?(?:different|diff|new|another|unrelated|random|last|final|separate) "
-    r"(?:question|q|qs|topic|thing)\b|"
+    r"(?:a |one )?(?:different|new|another|unrelated|last|final|separate) (?:question|topic|thing)|"
     r"(?:change|changing) (?:the )?(?:topic|subject)|"
-    r"(?:no|sorry),? i meant)\b|(?<!the )\b(?:last|one more) one\s*[:,]", re.I)
+    r"(?:no|sorry),? i meant)\b|(?<!the )\b(?:last|one more) one\s*[:,]|"
+    # "random q but…", "ok diff question.": only as the message's opening words
+    r"^\W*(?:(?:ok(?:ay)?|so|also|btw|hmm)\W+)?(?:a |one )?(?:diff(?:erent)?|random|unrelated) "
+    r"(?:q|qs|question|questions)(?![\w&'’])", re.I)
 # A short question naming something "the" conversation just mentioned ("what
 # are the steps?" after an answer about Ng's steps) leans on it; this many
 # words of its own at most.

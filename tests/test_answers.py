@@ -84,6 +84,17 @@ def test_a_career_question_the_corpus_does_not_answer_points_to_the_closest_pass
     assert poem.refused and not poem.citations and "[1]" not in poem.answer
 
 
+def test_only_a_reply_that_listed_the_topics_counts_as_listed():
+    from chat.chain import EMPTY, WELCOME, _listed
+
+    listed = NOT_COVERED.format(topics="Kaggle; Topmate")
+    assert _listed([{"role": "assistant", "content": "  " + listed}])
+    assert _listed([{"role": "assistant", "content": WELCOME.format(topics="Kaggle")}])
+    assert _listed([{"role": "assistant", "content": EMPTY.format(topics="Kaggle")}])
+    assert not _listed([{"role": "user", "content": listed}])  # a visitor's words
+    assert not _listed([{"role": "assistant", "content": "Ask someone you admire [1]."}])
+
+
 def test_a_second_refusal_in_a_conversation_does_not_list_the_topics_again(chain):
     """The list of what the corpus covers (16 names) came with every refusal of
     a conversation (visitor trial 16); once said, later refusals point to it.

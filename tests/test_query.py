@@ -126,6 +126,11 @@ def test_a_visitor_changing_the_subject_is_not_read_with_the_last_turn():
         assert not query.follow_up and len(query.searches) == 1, message
     assert understand("ok and does it meet weekly?", HISTORY, SPELLER).follow_up
     assert understand("and the last one, who is it for?", HISTORY, SPELLER).follow_up
+    # "random" or "diff question" only open a message to change its subject
+    for follow_up in ("does it end with a final Q&A?", "do they ask random qs in it?",
+                      "is a random topic ok for it?", "is that a random thing to do?",
+                      "do they ask random q's there?"):
+        assert understand(follow_up, HISTORY, SPELLER).follow_up, follow_up
 
 
 def test_a_request_to_sum_up_is_read_as_the_questions_answered():

@@ -21,6 +21,7 @@ from chat.answerers import (
     score_sentences,
     section_of,
     select,
+    unsaid,
 )
 from core.types import Passage, Sentence
 
@@ -445,3 +446,15 @@ def test_a_link_whose_words_only_point_keeps_its_address():
     assert "See the Jupyter notebooks page for more." in " ".join(quotes)
     assert "jupyter.org" not in answer.text
     assert all(quote_found(q, passage.text) for q in quotes)
+
+
+def test_a_quote_shown_with_single_inner_marks_counts_as_said():
+    """A follow-up does not quote again what an answer quoted, though the answer
+    showed the unit's own “…” as ‘…’."""
+    passage = _passage_of("We need to move away from this idea of “free mentoring” today.",
+                          "Someone is dedicating hours of their personal time for that.")
+    first = Scored(0.9, 0, passage.sentences[0])
+    answer = ExtractiveAnswerer().compose([first], [passage]).text
+    assert "‘free mentoring’" in answer
+    left = unsaid([first, Scored(0.5, 0, passage.sentences[1])], answer)
+    assert [s.sentence.index for s in left] == [1]
