@@ -237,10 +237,11 @@ class Chain:
             if wordless and not query.follow_up:
                 return self._no_question(text, guarded)
             vectors = list(self.embedder.embed(query.searches))
-            passages = retriever.search(
-                query.searches[0], k=self.settings.retrieval_k, query_vector=vectors[0],
-                snapshot=snapshot, neighbours=NEIGHBOURS_OF,
-                also=list(zip(query.searches[1:], vectors[1:], strict=True)))
+            passages = _recalled(retriever, query, vectors, snapshot) if query.recap \
+                else retriever.search(
+                    query.searches[0], k=self.settings.retrieval_k, query_vector=vectors[0],
+                    snapshot=snapshot, neighbours=NEIGHBOURS_OF,
+                    also=list(zip(query.searches[1:], vectors[1:], strict=True)))
         except StoreError as exc:
             return Answer(question=text, answer=UNAVAILABLE, refused=True, query=guarded.text,
                           error=str(exc), backend=self.answerer.name)
@@ -370,6 +371,25 @@ def _with_answers(turns: list[dict[str, str]]) -> list[dict[str, str]]:
             continue
         kept.append(turn)
     return kept
+
+
+RECALLED_EACH = 2  # passages searched for each answer a recap covers
+
+
+def _recalled(retriever: Retriever, query, vectors: list[np.ndarray],
+              snapshot: IndexSnapshot) -> list[Passage]:
+    """A recap's passages: the best few for each answer it covers (``Query.parts``,
+    the latest answers, searched by what they quoted), and the chunks around
+    the best. One search for every answer at once found only the first
+    answers' passages, and the recap left the later ones out (visitor trial 16)."""
+    found: dict[str, Passage] = {}
+    texts = list(zip(query.searches, vectors, strict=True))[-len(query.parts):] \
+        if query.parts else list(zip(query.searches, vectors, strict=True))
+    for text, vector in texts:
+        for passage in retriever.search(text, k=RECALLED_EACH, query_vector=vector,
+                                        snapshot=snapshot, neighbours=1):
+            found.setdefault(passage.chunk_id, passage)
+    return list(found.values())
 
 
 def _listed(turns: list[dict[str, str]]) -> bool:

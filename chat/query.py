@@ -78,6 +78,7 @@ MAX_PARTS = 3
 _QUOTED = re.compile(r"“([^”]*)”")
 # "sum up what you told me", "tl;dr?", "recap in 3 bullet points": a request about
 # the conversation, not a question for the corpus.
+RECALLED = 4  # the answers a recap covers, the latest (an answer shows at most four points)
 _RECAP = re.compile(
     r"\b(?:sum(?:med)? (?:\w+ ){0,3}up|summ?ar(?:y|ise|ize)|recap|tl;? ?dr|"
     r"(?:main|key) (?:points|takeaways)|bullet ?points?)\b", re.I)
@@ -320,13 +321,19 @@ def _asks_recap(own: str, said: str) -> bool:
 
 def _recap(text: str, history: list[dict[str, str]], speller: Speller | None,
            said: str) -> Query:
-    """The answers so far, searched by what they quoted; judged as the questions
-    they answered (the refusal reads ``own``), so the recap is not refused for
-    naming no career topic itself."""
+    """The answers so far, each searched by what it quoted; judged as the
+    questions they answered (the refusal reads ``own``), so the recap is not
+    refused for naming no career topic itself. Each of the last ``RECALLED``
+    answers is a part the recap covers: searched as one text, the answers
+    after the first were lost (visitor trial 16: projects and mentors asked
+    after a question on free programmes, and the recap was all programmes)."""
     asked = " ".join(t["content"] for t in history if t["role"] == "user"
                      and not _asks_recap(t["content"], said))
     own = _own_words(asked, speller) or text
-    return Query(text=text, own=own, searches=[own, _said_words(said)], said=said, recap=True)
+    answers = [_said_words(t["content"]) for t in history
+               if t["role"] == "assistant" and _QUOTED.search(t["content"])]
+    return Query(text=text, own=own, searches=[own, *answers], said=said, recap=True,
+                 parts=answers[-RECALLED:])
 
 
 def question_parts(text: str) -> list[str]:

@@ -445,6 +445,24 @@ def test_sum_up_what_you_told_me_repeats_the_answers_so_far(hash_chain):
     assert "mentor" in recap.query.lower()
 
 
+def test_a_recap_covers_every_answer_not_only_the_first(chain):
+    """Searched as one text, the answers after the first were lost: "sum up what
+    you told me" after a projects answer and a mentor answer repeated only the
+    projects one (visitor trial 16)."""
+    history: list[dict] = []
+    for question in ("how many projects do i need to get a job?", "how do i find a mentor?"):
+        answer = chain.ask(question, history)
+        assert not answer.refused
+        history += [{"role": "user", "content": question},
+                    {"role": "assistant", "content": answer.answer}]
+    recap = chain.ask("sum up what you told me", history)
+    told = [{q.split(". ")[0] for _, q, _ in points(turn["content"])} for turn in history[1::2]]
+    quotes = [q for _, q, _ in points(recap.answer)]
+    assert not recap.refused
+    for said in told:  # something of each answer, and nothing new
+        assert any(first in q for first in said for q in quotes), (said, quotes)
+
+
 def test_a_recap_repeats_a_resource_page_it_quoted(hash_chain):
     """A resource page is quoted only when it is the best match
     (``answerers.firsthand``), but a recap repeats what was said: its search
