@@ -503,7 +503,7 @@ class ExtractiveAnswerer:
         if not scored:
             return Draft("")
         chosen = _readable_order(select(scored))
-        spans, shown, room = _points(chosen, scored)
+        spans, shown, room = _points(chosen, scored, passages)
         lines = _Lines(passages, {_line_of(passages, c, units[0].text) for c, units in spans})
         spans += [(item, [item.sentence])
                   for item in more_of_the_same(scored, chosen, shown, room, lines.may_add)]
@@ -513,15 +513,17 @@ class ExtractiveAnswerer:
 Span = tuple[Scored, list[Sentence]]  # a chosen unit and the units quoted for it
 
 
-def _points(chosen: list[Scored], scored: list[Scored]) -> tuple[list[Span], list[Sentence], int]:
-    """Each chosen unit with what it leans back on and goes on with, within the
-    word budget; the units shown and the words left."""
+def _points(chosen: list[Scored], scored: list[Scored], passages: list[Passage]
+            ) -> tuple[list[Span], list[Sentence], int]:
+    """Each chosen unit with what it leans back on (or the question it answers)
+    and goes on with, within the word budget; the units shown and the words left."""
     words = sum(prose_words(readable(c.sentence.text) or "") for c in chosen)
     places = {(s.passage, s.sentence.index): s for s in scored}
     shown = [c.sentence for c in chosen]  # nothing is quoted twice in one answer
     spans: list[Span] = []
     for item in chosen:
-        before = _new(_leans_back(item, places, MAX_WORDS - words), shown)
+        before = _new(_leans_back(item, places, MAX_WORDS - words)
+                      or _asked_before(item, passages, MAX_WORDS - words), shown)
         words += sum(prose_words(u.text) for u in before)
         after = _new(_goes_on(item, places, scored[0].score, MAX_WORDS - words), shown)
         words += sum(prose_words(u.text) for u in after)
@@ -574,7 +576,7 @@ class _Lines:
         previous = None
         for item, units in spans:
             n, passage = item.passage + 1, self.passages[item.passage]
-            quote = _joined([readable(u.text) or u.text for u in units], passage.text)
+            quote = _joined(_with_gaps(units), passage.text)
             line = _line_of(self.passages, item, units[0].text)
             if shown and shown[-1][3] == line:
                 shown[-1][1] += f" … {quote.lstrip('…')}"
@@ -624,6 +626,18 @@ def more_of_the_same(scored: list[Scored], chosen: list[Scored], shown: list[Sen
         at.add(place)
         room -= prose_words(text)
     return extra
+
+
+def _with_gaps(units: list[Sentence]) -> list[str]:
+    """The units' texts, one that does not follow the one before it in the
+    passage marked with "…" (a labelled answer after its question: the label
+    between them is not quoted)."""
+    texts = [readable(units[0].text) or units[0].text]
+    for previous, unit in zip(units, units[1:], strict=False):
+        text = readable(unit.text) or unit.text
+        texts.append(text if unit.index == previous.index + 1 or text.startswith("…")
+                     else "… " + text)
+    return texts
 
 
 def _joined(texts: list[str], source: str = "") -> str:
@@ -679,6 +693,20 @@ def _goes_on(item: Scored, places: dict[tuple[int, int], Scored], best: float,
 
 # A sentence opening on one of these words points at the sentence before it.
 _POINTS_BACK = re.compile(r"^(?:this|these|that|those|it|they|such|he|she|there)\b", re.I)
+
+
+def _asked_before(item: Scored, passages: list[Passage], room: int) -> list[Sentence]:
+    """The question a labelled answer answers ("Do I complain about my work at
+    home/family?", "My honest answer 10#", "A big yes, more like a kid…"):
+    quoted alone, "A big yes" answered nothing the visitor could see (visitor
+    trial 16). The label itself is not quoted."""
+    units = {u.index: u for u in passages[item.passage].sentences}
+    label = units.get(item.sentence.index - 1)
+    question = units.get(item.sentence.index - 2)
+    if label is None or question is None or not label.text.rstrip().endswith("#") \
+            or not question.text.rstrip().endswith("?"):
+        return []
+    return [question] if prose_words(question.text) <= room else []
 
 
 def _leans_back(item: Scored, places: dict[tuple[int, int], Scored], room: int

@@ -458,3 +458,17 @@ def test_a_quote_shown_with_single_inner_marks_counts_as_said():
     assert "‘free mentoring’" in answer
     left = unsaid([first, Scored(0.5, 0, passage.sentences[1])], answer)
     assert [s.sentence.index for s in left] == [1]
+
+
+def test_a_labelled_answer_is_quoted_with_the_question_it_answers():
+    """ "A big yes, more like a kid…" answered "Do I complain about my work at
+    home/family?" two lines up, under "My honest answer 10#"; quoted alone it
+    answered nothing the visitor could see (visitor trial 16)."""
+    passage = _passage_of("Do I complain about my work at home/family?",
+                          "My honest answer 10#",
+                          "A big yes, more like a kid who comes from school and dumps the day.")
+    answer = ExtractiveAnswerer().compose([Scored(0.9, 0, passage.sentences[2])], [passage])
+    (_, quote, _), = points(answer.text)
+    assert quote == ("Do I complain about my work at home/family? … A big yes, more like a kid "
+                     "who comes from school and dumps the day.")
+    assert quote_found(quote, passage.text)
