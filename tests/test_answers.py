@@ -428,15 +428,22 @@ def test_a_six_question_conversation_never_quotes_the_same_words_twice(chain):
                     {"role": "assistant", "content": answer.answer}]
 
 
+def _conversation(chain, *questions: str) -> list[dict]:
+    """The history of asking ``questions`` in turn, each answered (not refused)."""
+    history: list[dict] = []
+    for question in questions:
+        answer = chain.ask(question, history)
+        assert not answer.refused, question
+        history += [{"role": "user", "content": question},
+                    {"role": "assistant", "content": answer.answer}]
+    return history
+
+
 def test_sum_up_what_you_told_me_repeats_the_answers_so_far(hash_chain):
     """"sum up what you told me" names no career topic: it was refused as
     off-corpus (visitor trials 3 and 4). It asks for the quotes already given."""
-    history: list[dict] = []
-    for question in ("How do I find a mentor?", "How often does the ML mentorship group meet?"):
-        answer = hash_chain.ask(question, history)
-        assert not answer.refused
-        history += [{"role": "user", "content": question},
-                    {"role": "assistant", "content": answer.answer}]
+    history = _conversation(hash_chain, "How do I find a mentor?",
+                            "How often does the ML mentorship group meet?")
     told = " ".join(q for turn in history[1::2] for _, q, _ in points(turn["content"]))
     recap = hash_chain.ask("can you sum up what you told me in 3 bullet points?", history)
     assert not recap.refused and recap.citations
@@ -449,12 +456,8 @@ def test_a_recap_covers_every_answer_not_only_the_first(chain):
     """Searched as one text, the answers after the first were lost: "sum up what
     you told me" after a projects answer and a mentor answer repeated only the
     projects one (visitor trial 16)."""
-    history: list[dict] = []
-    for question in ("how many projects do i need to get a job?", "how do i find a mentor?"):
-        answer = chain.ask(question, history)
-        assert not answer.refused
-        history += [{"role": "user", "content": question},
-                    {"role": "assistant", "content": answer.answer}]
+    history = _conversation(chain, "how many projects do i need to get a job?",
+                            "how do i find a mentor?")
     recap = chain.ask("sum up what you told me", history)
     told = [{q.split(". ")[0] for _, q, _ in points(turn["content"])} for turn in history[1::2]]
     quotes = [q for _, q, _ in points(recap.answer)]
