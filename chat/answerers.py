@@ -16,7 +16,7 @@ from typing import Protocol
 import numpy as np
 
 from chat.guard import is_instruction
-from core.text import HEADING, ITEM_SEP, QUOTE_MARKS, title_and_section, tokenize
+from core.text import HEADING, ITEM_SEP, comparable, title_and_section, tokenize
 from core.types import Passage, Sentence, searched
 
 # Weights of the sentence score: meaning, shared words, and the passage's rank.
@@ -244,26 +244,20 @@ def unsaid(scored: list[Scored], said: str) -> list[Scored]:
     is said once a conversation."""
     if not said:
         return scored
-    shown = _plain(said)
+    shown = comparable(said)  # an answer shows a quote's own marks single (``nested``)
     return [s for s in scored if not _quoted_in(s, shown)]
 
 
 def said_again(scored: list[Scored], said: str) -> list[Scored]:
     """Only the units ``said`` quoted, for "sum up what you told me" (their
     order of score for the questions asked); all of them if none is found."""
-    shown = _plain(said)
+    shown = comparable(said)
     again = [s for s in scored if _quoted_in(s, shown)]
     return again or scored
 
 
-def _plain(text: str) -> str:
-    """Text for finding a quote in the answers so far: case, spacing and the kind
-    of quotation mark aside (an answer shows a quote's own marks single, ``nested``)."""
-    return " ".join(text.lower().translate(QUOTE_MARKS).split())
-
-
 def _quoted_in(unit: Scored, shown: str) -> bool:
-    return _plain(readable(unit.sentence.text) or unit.sentence.text) in shown
+    return comparable(readable(unit.sentence.text) or unit.sentence.text) in shown
 
 
 def _terms(sentence: Sentence) -> frozenset[str]:
@@ -435,9 +429,8 @@ def quote_found(quote: str, passage: str) -> bool:
     of quotation mark aside (``nested``), piece by piece (cut at sentence
     ends, ":" and ";").
     """
-    text = " ".join(_clean_sentence(passage).lower().translate(QUOTE_MARKS).split())
-    pieces = QUOTE_PIECES.split(" ".join(_clean_sentence(quote).lower().translate(QUOTE_MARKS)
-                                         .split()))
+    text = comparable(_clean_sentence(passage))
+    pieces = QUOTE_PIECES.split(comparable(_clean_sentence(quote)))
     pieces = [p.strip().rstrip(".:;").strip() for p in pieces]
     return all(p in text for p in pieces if p)
 
@@ -447,7 +440,6 @@ def nested(quote: str) -> str:
     written: a unit opening on Ng's “AI is the new electricity…” read
     "““AI is the new electricity" inside the answer's marks (visitor trial 15)."""
     return quote.replace("“", "‘").replace("”", "’")
-
 
 
 def _readable_order(chosen: list[Scored]) -> list[Scored]:

@@ -67,6 +67,8 @@ SAID_BY = 60  # characters that tell one of these replies from any other
 # (Their first words only: a turn of the history may be cut to ``history_chars``.)
 _NOTHING_SAID = tuple(t.split("{")[0][:SAID_BY] for t in (
     NOT_COVERED, NOT_COVERED_AGAIN, EMPTY, WELCOME, UNAVAILABLE, FAILED))
+# Replies that list what the corpus covers (``_listed``).
+_LISTS_TOPICS = tuple(t.split("{")[0] for t in (NOT_COVERED, EMPTY, WELCOME))
 
 
 @dataclass
@@ -383,9 +385,8 @@ def _recalled(retriever: Retriever, query, vectors: list[np.ndarray],
     the best. One search for every answer at once found only the first
     answers' passages, and the recap left the later ones out (visitor trial 16)."""
     found: dict[str, Passage] = {}
-    texts = list(zip(query.searches, vectors, strict=True))[-len(query.parts):] \
-        if query.parts else list(zip(query.searches, vectors, strict=True))
-    for text, vector in texts:
+    texts = list(zip(query.searches, vectors, strict=True))
+    for text, vector in texts[-len(query.parts):] if query.parts else texts:
         for passage in retriever.search(text, k=RECALLED_EACH, query_vector=vector,
                                         snapshot=snapshot, neighbours=1):
             found.setdefault(passage.chunk_id, passage)
@@ -394,8 +395,7 @@ def _recalled(retriever: Retriever, query, vectors: list[np.ndarray],
 
 def _listed(turns: list[dict[str, str]]) -> bool:
     """Did a reply of the conversation list what the corpus covers?"""
-    heads = tuple(t.split("{")[0] for t in (NOT_COVERED, EMPTY, WELCOME))
-    return any(t["role"] == "assistant" and t["content"].lstrip().startswith(heads)
+    return any(t["role"] == "assistant" and t["content"].lstrip().startswith(_LISTS_TOPICS)
                for t in turns)
 
 

@@ -210,8 +210,9 @@ class Retriever:
         rankings: list[list[str]] = []
         closest: dict[str, float] = {}  # a passage's best cosine to any of the searched texts
         for text, v in [(query, vector), *also]:
-            rankings += self.rankings(text, v, snapshot)
-            for cid, sim in self._dense(v, snapshot).items():
+            dense = self._dense(v, snapshot)
+            rankings += self.rankings(text, v, snapshot, dense)
+            for cid, sim in dense.items():
                 closest[cid] = max(sim, closest.get(cid, sim))
         fused: dict[str, float] = {}
         for ranking in rankings:
@@ -259,12 +260,14 @@ class Retriever:
         top = np.argpartition(-sims, k - 1)[:k]
         return {snapshot.ids[int(i)]: float(sims[i]) for i in top[np.argsort(-sims[top])]}
 
-    def rankings(self, text: str, vector: np.ndarray, snapshot: IndexSnapshot
-                 ) -> list[list[str]]:
+    def rankings(self, text: str, vector: np.ndarray, snapshot: IndexSnapshot,
+                 dense: dict[str, float] | None = None) -> list[list[str]]:
         """What one searched text adds to the fusion, chunk ids best first: by
-        meaning, by BM25, by the documents' questions and, with an adapter, by
-        meaning once more with the query moved (``_adapted``)."""
-        return [list(self._dense(vector, snapshot)), list(self._bm25(text, snapshot)),
+        meaning (``dense``, if the caller has it already), by BM25, by the
+        documents' questions and, with an adapter, by meaning once more with the
+        query moved (``_adapted``)."""
+        dense = self._dense(vector, snapshot) if dense is None else dense
+        return [list(dense), list(self._bm25(text, snapshot)),
                 self._by_question(vector, snapshot), *self._adapted(vector, snapshot)]
 
     def _adapted(self, vector: np.ndarray, snapshot: IndexSnapshot) -> list[list[str]]:

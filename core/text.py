@@ -69,6 +69,12 @@ def strip_markers(text: str) -> str:
 # (``chat.answerers.nested``), and a check that it quotes the source, or holds
 # a support string, must not count that as a change of words.
 QUOTE_MARKS = str.maketrans({"“": "'", "”": "'", "‘": "'", "’": "'", '"': "'"})
+
+
+def comparable(text: str) -> str:
+    """Text as quotes are compared: case, spacing and the kind of quotation mark aside."""
+    return " ".join(text.lower().translate(QUOTE_MARKS).split())
+
 ITEM_SEP = "; "  # between the items of a list unit (see ``chat.answerers.quote_found``)
 # A Markdown heading line: its level marks (group 1) and its words (group 2),
 # closing marks aside. Chunks are cut at these; a quote's section is read by them.

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from core.text import MARKER_RUN, QUOTE_MARKS, markers, strip_markers
+from core.text import MARKER_RUN, comparable, markers, strip_markers
 from core.types import Answer
 
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
@@ -43,9 +43,8 @@ def answer_hit(answer: str, supports: Sequence[str]) -> bool:
     problem (not the AI problem); Brainstorm…"), not in its line's ".". Nor is
     the kind of quotation mark: a quote's own marks are shown as single ones.
     """
-    text = " ".join(strip_markers(answer).lower().translate(QUOTE_MARKS).split())
-    wanted = (" ".join(s.lower().translate(QUOTE_MARKS).split()).rstrip(".;:!")
-              for s in supports)
+    text = comparable(strip_markers(answer))
+    wanted = (comparable(s).rstrip(".;:!") for s in supports)
     return any(w in text for w in wanted if w)
 
 
