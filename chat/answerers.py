@@ -28,6 +28,7 @@ MIN_WORDS = 4           # a shorter quote is a stub ("Yeah. No."), never a point
 KEEP_RATIO = 0.7        # a further sentence must score at least this share of the best
 SECOND_RATIO = 0.5      # ...except the second, which only needs this share
 SAME_SENTENCE = 0.85    # cosine above which two sentences say the same thing
+NUMBER_LEAD = 1.2       # a unit with a number counts this much more when one is asked for
 
 
 @dataclass
@@ -289,7 +290,34 @@ def _similar(a: Sentence, b: Sentence) -> bool:
     return float(np.dot(a.vector, b.vector)) >= SAME_SENTENCE
 
 
-def select(scored: list[Scored]) -> list[Scored]:
+# "how often / how many / how long…", "what share…": the answer is a number or a duration.
+_ASKS_NUMBER = re.compile(
+    r"\bhow (?:often|many|long|much|frequently|big|old)\b"
+    r"|\bwhat (?:share|percent(?:age)?|proportion|fraction)\b", re.I)
+_NUMBER = re.compile(
+    r"\d|%|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|"
+    r"thirty|fifty|hundred|thousand|dozen|half|twice|once|(?:bi-?)?weekly|monthly|daily|"
+    r"yearly|annually|hours?|days?|weeks?|months?|years?|minutes?)\b", re.I)
+
+
+def asks_for_number(question: str) -> bool:
+    return bool(_ASKS_NUMBER.search(question))
+
+
+def numbers_first(scored: list[Scored]) -> list[Scored]:
+    """The units ``select`` picks from for a question asking for a number: one
+    holding a number or a duration counts ``NUMBER_LEAD`` times its score.
+    "how often does the ML mentorship program meet?" quoted three sentences
+    on what the program is and never "meet bi-weekly" (0.46 against 0.65;
+    visitor trials 16 and 18). Only the choice of points: what a point goes on
+    with is judged on the plain scores. Dev: answer hit unchanged (21 answers
+    changed), holdout 0.602 -> 0.625; 1.1 and 1.3 measured the same."""
+    lifted = [Scored(s.score * NUMBER_LEAD, s.passage, s.sentence)
+              if _NUMBER.search(s.sentence.text) else s for s in scored]
+    return sorted(lifted, key=lambda s: -s.score)
+
+
+def select(scored: list[Scored], wants_number: bool = False) -> list[Scored]:
     """The best few units, no two alike and no two from one passage, within
     the word budget; stubs are skipped (see ``readable``).
 
@@ -302,6 +330,9 @@ def select(scored: list[Scored]) -> list[Scored]:
     List items do not count against the word budget: a list is read at a glance.
     The figures behind these choices are in docs/ARCHITECTURE.md.
     """
+    if wants_number:
+        plain = {id(s.sentence): s for s in scored}
+        return [plain[id(c.sentence)] for c in select(numbers_first(scored))]
     chosen: list[Scored] = []
     shown: list[str] = []
     words = 0
@@ -482,19 +513,20 @@ class ExtractiveAnswerer:
 
     def drafts(self, question: str, passages: list[Passage],
                scored: list[Scored]) -> Iterator[Draft]:
-        yield self.compose(scored, passages)
+        yield self.compose(scored, passages, asks_for_number(question))
 
     def condense(self, question: str, history: list[dict[str, str]]) -> str | None:
         return None
 
-    def compose(self, scored: list[Scored], passages: list[Passage]) -> Draft:
+    def compose(self, scored: list[Scored], passages: list[Passage],
+                wants_number: bool = False) -> Draft:
         """The answer from already-scored units (the chain scores them once): one
         line per point, the most direct first, each attributed to where it comes
         from and quoted as the author's words, so "I have never asked anyone to
         be my mentor" reads as the essayist's experience, not the bot's."""
         if not scored:
             return Draft("")
-        chosen = _readable_order(select(scored))
+        chosen = _readable_order(select(scored, wants_number))
         spans, shown, room = _points(chosen, scored, passages)
         lines = _Lines(passages, {_line_of(passages, c, units[0].text) for c, units in spans})
         spans += [(item, [item.sentence])

@@ -196,6 +196,7 @@ _LABELS_FOLLOW = re.compile(r"(?::|\s[-–—])$")
 _STOPS = (".", "?", "!", ":", ";", ",")
 LABEL_WORDS = 12        # a plain line this short, without a stop, may be a list's item
 BARE_LIST = 3           # items a list needs to be quoted whole without an introduction
+LEAD_IN_WORDS = 15      # a one-sentence paragraph this short before such a list introduces it
 MAX_ITEMS = 7           # a list unit quotes at most this many items, then "…"
 FAQ_ANSWER_WORDS = 45   # an FAQ unit keeps its answer's sentences up to this many words
 
@@ -293,7 +294,7 @@ def split_sentences(text: str, min_words: int = 3, after: str = "") -> list[tupl
             continue
         sentences = _split(line.text, min_words)
         if not line.item and nxt is not None and nxt.item and sentences \
-                and _INTRO.search(sentences[-1]):
+                and (_INTRO.search(sentences[-1]) or _leads_in(sentences, lines, i + 1, after)):
             run = _item_run(lines, i + 1)
             run += _items_after(lines, i + 1 + len(run), after)
             items = [_item_text(x.text) for x in run if x.depth == nxt.depth]
@@ -316,6 +317,18 @@ def split_sentences(text: str, min_words: int = 3, after: str = "") -> list[tupl
         out.extend((s, faq and s.endswith("?")) for s in sentences)
         i += 1
     return out
+
+
+def _leads_in(sentences: list[str], lines: list[_Line], start: int, after: str) -> bool:
+    """A paragraph of one short sentence straight before a flat list of
+    ``BARE_LIST`` items or more introduces it, cue words or not: "A typical job
+    search follows a fairly predictable path." then its five steps, "I finally
+    found a few leads!" then the three leads. Quoted alone, each promised a
+    list and gave none (visitor trial 18). A longer paragraph's last sentence
+    needs a cue: Ng's keys follow "I hope the previous chapters will give you
+    the momentum to move forward.", which introduces nothing."""
+    return len(sentences) == 1 and len(sentences[0].split()) <= LEAD_IN_WORDS \
+        and len(_bare_list(lines, start, after)) == 1
 
 
 def _bare_list(lines: list[_Line], start: int, after: str = "") -> list[str]:

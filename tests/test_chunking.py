@@ -126,8 +126,8 @@ def test_paragraphs_opening_with_labels_after_an_intro_are_listed_by_their_label
 
 
 def test_a_flat_list_nothing_introduces_is_also_one_unit_of_its_items():
-    text = ("I hope the chapters help.\n\n1. Teamwork. Work as a team.\n2. Networking. "
-            "Meet people.\n3. Altruism. Help others.")
+    text = ("The path is complex. I hope the chapters help.\n\n1. Teamwork. Work as a team.\n"
+            "2. Networking. Meet people.\n3. Altruism. Help others.")
     units = [u for u, _ in split_sentences(text)]
     assert "Teamwork; Networking; Altruism." in units
     assert "I hope the chapters help." in units and "Work as a team." in units
@@ -135,18 +135,36 @@ def test_a_flat_list_nothing_introduces_is_also_one_unit_of_its_items():
     assert not any("; " in u for u, _ in split_sentences(nested)), "an FAQ is not a list"
 
 
+def test_a_one_sentence_paragraph_before_a_list_introduces_it_without_cue_words():
+    """Visitor trial 18: "what are the steps of a typical AI job search?" was
+    answered "A typical job search follows a fairly predictable path. … The
+    process may look familiar…", the five steps cut out."""
+    steps = ("A typical job search follows a fairly predictable path.\n\n"
+             "• Research roles online.\n\n• Arrange informational interviews.\n\n"
+             "• Interview with companies.\n\nThe process may look familiar.")
+    units = [u for u, _ in split_sentences(steps)]
+    assert ("A typical job search follows a fairly predictable path: Research roles online; "
+            "Arrange informational interviews; Interview with companies.") in units
+    assert "A typical job search follows a fairly predictable path." not in units
+    two = steps.replace("• Interview with companies.\n\n", "")
+    assert not any("; " in u for u, _ in split_sentences(two)), "two items need a cue word"
+    longer = steps.replace("A typical", "It varies a lot. A typical")
+    assert "A typical job search follows a fairly predictable path." in \
+        [u for u, _ in split_sentences(longer)], "a longer paragraph's last sentence needs a cue"
+
+
 def test_a_flat_list_that_runs_past_its_chunk_takes_its_items_from_the_document():
     """Ng's five keys are long: the chunk that ends after the first one held no
     list unit at all (fewer than three items), so "what are the keys?" had no
     unit holding them. A nested item past the chunk is not one of its items."""
-    chunk = "I hope the chapters help.\n\n1. Teamwork. Work as a team."
+    chunk = "The path is complex. I hope the chapters help.\n\n1. Teamwork. Work as a team."
     after = "\n\n2. Networking. Meet people.\n\n3. Altruism. Help others.\n\n## Next\n\n- No."
     units = [u for u, _ in split_sentences(chunk, after=after)]
     assert "Teamwork; Networking; Altruism." in units
     assert not any("; " in u for u, _ in split_sentences(chunk)), "one item is no list"
     three = "Intro line here.\n\n- Alpha one\n- Beta two\n- Gamma three"
     units = [u for u, _ in split_sentences(three, after="\n    - a child of gamma\n- Delta")]
-    assert "Alpha one; Beta two; Gamma three; Delta." in units
+    assert "Intro line here: Alpha one; Beta two; Gamma three; Delta." in units
 
 
 def test_an_faq_question_keeps_its_answer():

@@ -8,9 +8,11 @@ import pytest
 from chat.answerers import (
     KEEP_RATIO,
     MAX_SENTENCES,
+    NUMBER_LEAD,
     SECOND_RATIO,
     ExtractiveAnswerer,
     Scored,
+    asks_for_number,
     cover_parts,
     firsthand,
     outvoted,
@@ -45,6 +47,22 @@ def test_a_second_passage_is_drawn_on_even_well_below_the_best():
     chosen = select(scored)
     assert [c.passage for c in chosen] == [0, 1], "the third is below KEEP_RATIO"
     assert SECOND_RATIO * 0.8 + 0.005 < KEEP_RATIO * 0.8
+
+
+def test_a_question_asking_how_often_gets_the_sentence_with_the_number():
+    """Visitor trials 16 and 18: "how often does the ML mentorship program
+    meet?" quoted what the program is, from the same passage as "meet
+    bi-weekly", and never the frequency."""
+    what = Sentence(text="A volunteer program for people entering ML from other fields.",
+                    index=0, vector=np.eye(8)[0])
+    when = Sentence(text="Members meet bi-weekly within their stream.", index=1,
+                    vector=np.eye(8)[1])
+    scored = [Scored(0.6, 0, what), Scored(0.6 / NUMBER_LEAD + 0.01, 0, when)]
+    question = "how often does the ML mentorship program meet?"
+    assert asks_for_number(question) and not asks_for_number("what does the program do?")
+    assert [c.sentence for c in select(scored, asks_for_number(question))] == [when]
+    assert [c.sentence for c in select(scored)] == [what], "only when a number is asked for"
+    assert select(scored, True)[0].score == scored[1].score, "the plain score is kept"
 
 
 def test_a_lone_strong_sentence_is_not_padded_with_weak_ones():
