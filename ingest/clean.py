@@ -192,7 +192,9 @@ def _merge_paragraphs(blocks: list[str]) -> list[str]:
 
 
 _JOINED_SENTENCES = re.compile(
-    r"(?<=[a-z]{3})(?=(?:The|This|These|They|There|It['’]s|I['’](?:m|ve|d|ll)|We|My|Our)\b)")
+    r"(?<=[a-z]{2})(?=(?:The|This|These|They|There|It['’]s|I['’](?:m|ve|d|ll)|We|My|Our"
+    r"|After|Before|Why|What|How|When|Where|Who|Do|Don['’]t|Want|Great|Give|Stop|Unable"
+    r"|Building)\b)")
 
 
 def fix_spacing(text: str) -> str:
@@ -202,9 +204,11 @@ def fix_spacing(text: str) -> str:
     ``mentorship: Large companies`` and ``right? Because``. Only a lowercase
     letter followed by punctuation and a capitalised word qualifies, so
     URLs and abbreviations are left alone. Where a scraper joined two quotes
-    with nothing between (``relationshipIt’s``, ``CharmingThe``), a full stop
-    goes back before a word that only ever starts a sentence; camel-case names
-    (LinkedIn, MentorCruise) end in other words and are kept.
+    with nothing between (``relationshipIt’s``, ``CharmingThe``), or a link
+    card's title onto the text after it (``Different NowAfter fumbling``,
+    ``Lara HoganGreat example``, visitor trials 17 and 18), a full stop goes
+    back before a word that starts sentences and titles, not names; camel-case
+    names (LinkedIn, MentorCruise, YouTube) end in other words and are kept.
     """
     text = text.replace("\xa0", " ")
     text = _JOINED_SENTENCES.sub(". ", text)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.clean import clean_body, rejoin_sentences
+from ingest.clean import clean_body, fix_spacing, rejoin_sentences
 from ingest.loaders import load
 from ingest.mojibake import fix_mojibake
 from tests.conftest import CORPUS, SEEDS
@@ -68,6 +68,16 @@ def test_sentences_cut_at_full_stops_are_rejoined():
     # each sentence no longer stands alone: paragraphs are rebuilt
     assert "Ask someone who is more available." in text
     assert "Find the right person.\n" not in text.split("burnout.")[0]
+
+
+def test_a_link_card_glued_onto_the_next_text_is_split_and_names_are_kept():
+    """Visitor trials 17 and 18 read "Data Science is Different NowAfter
+    fumbling…" and "Lara HoganGreat example of sponsorship" in answers."""
+    text = load(SEEDS / "003_18589382618feab8.txt").text
+    assert "Different Now. After fumbling" in text and "Lara Hogan. Great example" in text
+    assert not re.search(r"NowAfter|HoganGreat|ProblemDo|theseDon", text)
+    names = "LinkedIn, MentorCruise, YouTube, GitHub, PyLadies and DeepLearning.AI stay."
+    assert fix_spacing(names) == names
 
 
 def test_an_opening_straight_quote_stays_with_its_sentence():
