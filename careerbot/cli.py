@@ -296,7 +296,9 @@ def calibrate() -> None:
                f"refuses {dom['dev']['refused_unanswerable']}/{dom['dev']['unanswerable']} "
                f"out-of-scope and {dom['dev']['refused_answerable']} answerable questions")
     oof = sup["out_of_fold"]
-    typer.echo(f"support model: threshold {sup['threshold']:.3f}; out of fold on dev: false "
+    typer.echo(f"support model: target {sup['target_false_refusals']:.3f} (the largest keeping "
+               f"every held-out writing batch within its bound), threshold "
+               f"{sup['threshold']:.3f}; out of fold on dev: false "
                f"refusals {oof['false_refusal_rate']:.3f}, out-of-scope refused "
                f"{oof['refusal_accuracy']:.3f}")
     ada = result["adapter"]

@@ -17,7 +17,11 @@ figures say how the product does on questions nobody tuned for.
    the dev items that pass the domain model (answerable against out-of-scope).
    The threshold is chosen on out-of-fold probabilities (folds grouped by topic,
    so a topic is never scored by a model that saw it) for a false refusal rate
-   of at most ``TARGET_FALSE_REFUSALS`` on dev.
+   on dev of at most the largest of ``TARGETS`` under which every writing
+   batch, held out in turn (``held_out_batches``), keeps its false refusals
+   within ``NEW_WRITER_FALSE_REFUSALS``: the threshold must hold for a writer
+   the model never saw, not only for the ones it was fitted on (stops 24-29:
+   2% on dev gave a new writer 4.5-9%).
 3. The two thresholds are chosen together: the domain model's is tried at a few
    low quantiles of the dev answerable questions' domain scores
    (``DOMAIN_QUANTILES``), the support model is fitted behind each with what is
@@ -49,7 +53,8 @@ from chat.refusal import support_probability
 
 ROOT = Path(__file__).resolve().parent.parent
 BACKGROUND = ROOT / "evals" / "background"
-TARGET_FALSE_REFUSALS = 0.02   # on dev, out of fold
+TARGETS = (0.02, 0.015, 0.01, 0.005)  # false refusals on dev (out of fold), largest first
+NEW_WRITER_FALSE_REFUSALS = 0.02      # ...each held-out writing batch must stay within this
 DOMAIN_QUANTILES = (0.0, 0.005, 0.01, 0.02)  # candidate domain thresholds (dev answerable)
 DOMAIN_C = (0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 SUPPORT_C = 1.0
@@ -98,14 +103,19 @@ def fit_domain(embedder, corpus_sentences: list[str]) -> dict:
 
 
 def _threshold_for(probabilities: np.ndarray, target: float) -> float:
-    """The highest threshold refusing at most ``target`` of these (answerable) items."""
-    ordered = np.sort(probabilities)
-    allowed = int(np.floor(target * len(ordered)))
-    return float(ordered[allowed]) - 1e-9 if len(ordered) else 0.5
+    """The ``target`` quantile of these (answerable) items' probabilities, by
+    the Harrell-Davis estimator: a weighted mean of all order statistics
+    rather than one of them. A 1% quantile of 360 items is the 4th lowest
+    alone, and on dev the 4th and 6th lowest were 0.08 and 0.22 apart."""
+    from scipy.stats.mstats import hdquantiles
+
+    if not len(probabilities):
+        return 0.5
+    return float(hdquantiles(np.asarray(probabilities, dtype=float), prob=[target])[0])
 
 
 def fit_support(features: np.ndarray, labels: np.ndarray, groups: list[str],
-                target: float = TARGET_FALSE_REFUSALS) -> dict:
+                target: float = TARGETS[0]) -> dict:
     """The support model and a threshold chosen on out-of-fold probabilities."""
     from sklearn.model_selection import GroupKFold
 
@@ -134,7 +144,33 @@ def batch(item: dict) -> str:
     return head.rstrip("ao") or head
 
 
-def held_out_batches(prepared: list, sets: dict[str, tuple[str, ...]]) -> dict:
+def choose_target(prepared: list, signals: tuple[str, ...]) -> tuple[float, dict]:
+    """The largest of ``TARGETS`` under which every writing batch, held out in
+    turn, is refused ``NEW_WRITER_FALSE_REFUSALS`` of the time or less (the
+    smallest if none qualifies), with every candidate's held-out figures.
+    The worst batch, not the mean: a visitor is one writer, and the one
+    unlike the rest is the case to hold for. This leans cautious (by chance
+    alone some batch of writers alike misses a quantile met on the others):
+    a covered question refused costs a visitor more than an uncovered one
+    answered with quotes that say what they say."""
+    tried = {}
+    for target in TARGETS:
+        report = held_out_batches(prepared, {"chosen": signals}, target)["chosen"]
+        rates = [v["false_refusal_rate"] for b, v in report.items()
+                 if b != "signals" and v["false_refusal_rate"] is not None]
+        tried[str(target)] = {"mean_false_refusal_rate": round(float(np.mean(rates)), 4),
+                              "worst_false_refusal_rate": max(rates),
+                              "mean_out_of_scope_refused": round(float(np.mean(
+                                  [v["out_of_scope_refused"] for b, v in report.items()
+                                   if b != "signals" and v["out_of_scope_refused"] is not None])),
+                                  4)}
+        if max(rates) <= NEW_WRITER_FALSE_REFUSALS:
+            return target, tried
+    return TARGETS[-1], tried
+
+
+def held_out_batches(prepared: list, sets: dict[str, tuple[str, ...]],
+                     target: float = TARGETS[0]) -> dict:
     """For each set of signals: the support model fitted on dev without one
     writing batch, its threshold chosen as in ``fit_support``, scored on that
     batch (false refusals, out-of-scope refused). A batch written later by
@@ -150,7 +186,7 @@ def held_out_batches(prepared: list, sets: dict[str, tuple[str, ...]]) -> dict:
         report[name] = {"signals": list(names)}
         for b in batches:
             train, held = of != b, of == b
-            fitted = fit_support(x[train], y[train], list(groups[train]))
+            fitted = fit_support(x[train], y[train], list(groups[train]), target)
             p = support_probability(x[held], fitted["mean"], fitted["scale"],
                                     fitted["weights"], fitted["bias"])
             refused = p < fitted["threshold"]
@@ -181,10 +217,11 @@ def calibrate(chain, items: list[dict], corpus_sentences: list[str]
     chain.refusal = Refusal(provisional, examples.astype(np.float32))
     measured = [(item, chain.signals(item["question"], item.get("history"))) for item in dev]
     prepared = [(item, signals) for item, signals in measured if signals is not None]
-    choice = choose_thresholds(prepared)
+    target, targets = choose_target(prepared, SIGNALS)
+    choice = choose_thresholds(prepared, target)
     held_out = held_out_batches(prepared, {"chosen": SIGNALS, "all measured": MEASURED,
                                            "without follow_up": BEFORE_FOLLOW_UPS,
-                                           "without best_question": BEFORE_QUESTIONS})
+                                           "without best_question": BEFORE_QUESTIONS}, target)
     domain["threshold"], support = choice["domain_threshold"], choice["support"]
     domain["override_best_sentence"] = choice["override"]  # not rounded: it is a bound
     domain["dev"] = choice["domain_dev"]
@@ -199,11 +236,12 @@ def calibrate(chain, items: list[dict], corpus_sentences: list[str]
             "generic": {"source": "background/in-domain.txt"},
             "adapter": {"source": "the documents' questions (ingest.questions)", **adapter},
             "support": {"signals": list(SIGNALS), **support,
-                        "target_false_refusals": TARGET_FALSE_REFUSALS,
+                        "target_false_refusals": target,
+                        "targets_tried": targets,
                         "held_out_batches": held_out}}, examples, matrix
 
 
-def choose_thresholds(prepared: list) -> dict:
+def choose_thresholds(prepared: list, target: float = TARGETS[0]) -> dict:
     """The domain threshold and support model that refuse the most dev out-of-scope
     questions within the false-refusal budget (see the module docstring)."""
     answerable = [c.domain for i, c in prepared if i["answerable"]]
@@ -215,7 +253,7 @@ def choose_thresholds(prepared: list) -> dict:
         kept = [(i, c) for i, c in prepared if c.domain >= threshold]
         blocked = [i for i, c in prepared if c.domain < threshold]
         vetoed = sum(i["answerable"] for i in blocked)
-        budget = TARGET_FALSE_REFUSALS * n_answerable - vetoed
+        budget = target * n_answerable - vetoed
         if budget < 0:
             continue
         labels = np.array([1 if i["answerable"] else 0 for i, _ in kept])

@@ -11,7 +11,8 @@ import pytest
 from chat.chain import Chain
 from chat.refusal import SIGNALS, CalibrationError, Refusal, Signals, names_an_author
 from core.text import tokenize
-from evals.calibrate import fingerprint
+from evals import calibrate
+from evals.calibrate import NEW_WRITER_FALSE_REFUSALS, TARGETS, fingerprint
 from tests.conftest import ROOT
 
 CALIBRATION = ROOT / "evals" / "calibration.json"
@@ -36,6 +37,29 @@ def test_the_committed_calibration_matches_the_code_and_data():
     stored = json.loads(CALIBRATION.read_text())
     assert stored["fingerprint"] == fingerprint(), "run `careerbot calibrate` and commit it"
     assert stored["support"]["signals"] == list(SIGNALS)
+
+
+def test_the_false_refusal_target_is_one_a_new_writer_would_also_get(monkeypatch):
+    """A target met on the writers the model was fitted on is kept only if each
+    writer, held out in turn, is refused no more often than the bound; else
+    the next smaller one is tried (measured per target by
+    ``held_out_batches``, here given)."""
+    held_out_rates = {0.02: [0.0, 0.06, 0.01, 0.02], 0.015: [0.0, 0.02, 0.01, 0.01],
+                      0.01: [0.0, 0.01, 0.0, 0.0], 0.005: [0.0, 0.0, 0.0, 0.0]}
+
+    def held_out(prepared, sets, target):
+        batches = {f"d{i}": {"false_refusal_rate": r, "out_of_scope_refused": 0.8}
+                   for i, r in enumerate(held_out_rates[target])}
+        return {"chosen": {"signals": list(SIGNALS), **batches}}
+
+    monkeypatch.setattr(calibrate, "held_out_batches", held_out)
+    target, tried = calibrate.choose_target([], SIGNALS)
+    assert target == 0.015 and tried["0.02"]["worst_false_refusal_rate"] == 0.06
+    assert TARGETS[0] == 0.02 and NEW_WRITER_FALSE_REFUSALS == 0.02  # the example's premise
+    held_out_rates[0.02] = [0.0, 0.02, 0.01, 0.02]
+    assert calibrate.choose_target([], SIGNALS)[0] == 0.02
+    held_out_rates.update({t: [0.1] * 4 for t in TARGETS})
+    assert calibrate.choose_target([], SIGNALS)[0] == TARGETS[-1], "none holds: the smallest"
 
 
 def test_off_domain_is_refused_before_support_is_asked():
