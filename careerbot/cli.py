@@ -19,6 +19,13 @@ app = typer.Typer(
 )
 
 
+def _worst(support: dict) -> str:
+    """The worst held-out batch's false refusals under the chosen target."""
+    tried = support.get("targets_tried", {}).get(str(support["target_false_refusals"]), {})
+    worst = tried.get("worst_false_refusal_rate")
+    return "n/a" if worst is None else f"{worst:.3f}"
+
+
 def _settings() -> Settings:
     return Settings()
 
@@ -296,8 +303,8 @@ def calibrate() -> None:
                f"refuses {dom['dev']['refused_unanswerable']}/{dom['dev']['unanswerable']} "
                f"out-of-scope and {dom['dev']['refused_answerable']} answerable questions")
     oof = sup["out_of_fold"]
-    typer.echo(f"support model: target {sup['target_false_refusals']:.3f} (the largest keeping "
-               f"every held-out writing batch within its bound), threshold "
+    typer.echo(f"support model: false refusal target {sup['target_false_refusals']:.3f} "
+               f"(held-out writing batches, worst: {_worst(sup)}), threshold "
                f"{sup['threshold']:.3f}; out of fold on dev: false "
                f"refusals {oof['false_refusal_rate']:.3f}, out-of-scope refused "
                f"{oof['refusal_accuracy']:.3f}")

@@ -47,9 +47,10 @@ class Answerer(Protocol):
     name: str
 
     def drafts(self, question: str, passages: list[Passage],
-               scored: list[Scored]) -> Iterator[Draft]:
+               scored: list[Scored], wants_number: bool = False) -> Iterator[Draft]:
         """Drafts as the answer grows; the last one has ``final`` set.
-        ``scored`` is every unit of ``passages``, scored by the chain."""
+        ``scored`` is every unit of ``passages``, scored by the chain;
+        ``wants_number``: the visitor's own words ask how often/many/long."""
         ...
 
     def condense(self, question: str, history: list[dict[str, str]]) -> str | None:
@@ -290,17 +291,21 @@ def _similar(a: Sentence, b: Sentence) -> bool:
     return float(np.dot(a.vector, b.vector)) >= SAME_SENTENCE
 
 
-# "how often / how many / how long…", "what share…": the answer is a number or a duration.
+# "how often / how many / how long…", "what share…": the answer is a number or a
+# duration ("how much" only for time or money: "how much math" wants no number).
 _ASKS_NUMBER = re.compile(
-    r"\bhow (?:often|many|long|much|frequently|big|old)\b"
+    r"\bhow (?:often|many|long|frequently|old)\b|\bhow much (?:time|money|does|do|will|did)\b"
     r"|\bwhat (?:share|percent(?:age)?|proportion|fraction)\b", re.I)
+# A quantity: a digit, a number word above one, a frequency. Not "one" or
+# "once" alone, nor "over the years": a fifth of all units held those.
 _NUMBER = re.compile(
-    r"\d|%|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|"
-    r"thirty|fifty|hundred|thousand|dozen|half|twice|once|(?:bi-?)?weekly|monthly|daily|"
-    r"yearly|annually|hours?|days?|weeks?|months?|years?|minutes?)\b", re.I)
+    r"\d|%|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
+    r"fifty|hundred|thousand|dozen|half|twice|(?:bi-?)?weekly|monthly|daily|yearly|annually|"
+    r"once (?:a|per|every)|every (?:day|week|month|year|other))\b", re.I)
 
 
 def asks_for_number(question: str) -> bool:
+    """Does the question want a number or a duration for its answer?"""
     return bool(_ASKS_NUMBER.search(question))
 
 
@@ -512,8 +517,8 @@ class ExtractiveAnswerer:
     name = "extractive"
 
     def drafts(self, question: str, passages: list[Passage],
-               scored: list[Scored]) -> Iterator[Draft]:
-        yield self.compose(scored, passages, asks_for_number(question))
+               scored: list[Scored], wants_number: bool = False) -> Iterator[Draft]:
+        yield self.compose(scored, passages, wants_number)
 
     def condense(self, question: str, history: list[dict[str, str]]) -> str | None:
         return None
@@ -850,7 +855,7 @@ class GenerativeAnswerer:
                 ("human", f"{format_passages(passages)}\n\nQuestion: {query}")]
 
     def drafts(self, question: str, passages: list[Passage],
-               scored: list[Scored]) -> Iterator[Draft]:
+               scored: list[Scored], wants_number: bool = False) -> Iterator[Draft]:
         """The text so far after each token, then the final draft ("NOT_COVERED"
         becomes an empty one, which the chain turns into a refusal)."""
         text = ""

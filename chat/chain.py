@@ -20,6 +20,7 @@ from chat.answerers import (
     ExtractiveAnswerer,
     GenerativeAnswerer,
     LLMError,
+    asks_for_number,
     byline,
     cover_parts,
     firsthand,
@@ -204,7 +205,8 @@ class Chain:
             yield self._refusal(ctx)
             return
         try:
-            for draft in self.answerer.drafts(ctx.query.condensed, ctx.passages, ctx.scored):
+            for draft in self.answerer.drafts(ctx.query.condensed, ctx.passages, ctx.scored,
+                                              _wants_number(ctx.query)):
                 if draft.final:
                     yield self._finish(ctx, draft, self.answerer.name)
                     return
@@ -344,7 +346,7 @@ class Chain:
 
     def _quoted(self, ctx: _Context) -> Answer:
         """The extractive answer (also the fallback when the LLM fails)."""
-        draft = self.extractive.compose(ctx.scored, ctx.passages)
+        draft = self.extractive.compose(ctx.scored, ctx.passages, _wants_number(ctx.query))
         return self._finish(ctx, draft, self.extractive.name)
 
     def _finish(self, ctx: _Context, draft: Draft, backend: str,
@@ -359,6 +361,13 @@ class Chain:
         return Answer(question=ctx.question, answer=text, refused=False,
                       citations=checked.citations, query=ctx.query.condensed,
                       notice=ctx.notice, backend=backend, retrieved=ctx.passages)
+
+
+def _wants_number(query: Query) -> bool:
+    """The visitor's own words ask for a number; not the earlier question a
+    follow-up is read with, and never a recap ("sum up what you told me"
+    after "how often…?" dropped the MentorCruise quote it had to repeat)."""
+    return not query.recap and asks_for_number(query.own)
 
 
 def _with_answers(turns: list[dict[str, str]]) -> list[dict[str, str]]:

@@ -231,7 +231,10 @@ def _item_text(body: str) -> str:
 
 
 def _list_unit(intro: str, items: list[str]) -> str:
-    """"Intro: item; item; …" — the intro keeps its words, its last stop becomes ":"."""
+    """"Intro: item; item; …" — the intro keeps its words, its last stop becomes
+    ":"; a "?" or "!" stays ("I finally found a few leads! I had been…")."""
+    if intro.rstrip().endswith(("?", "!")):
+        return intro.rstrip() + " " + _joined(items)
     return intro.rstrip(".:-–— ").rstrip() + ": " + _joined(items)
 
 
@@ -326,8 +329,11 @@ def _leads_in(sentences: list[str], lines: list[_Line], start: int, after: str) 
     found a few leads!" then the three leads. Quoted alone, each promised a
     list and gave none (visitor trial 18). A longer paragraph's last sentence
     needs a cue: Ng's keys follow "I hope the previous chapters will give you
-    the momentum to move forward.", which introduces nothing."""
-    return len(sentences) == 1 and len(sentences[0].split()) <= LEAD_IN_WORDS \
+    the momentum to move forward.", which introduces nothing. Fragments count
+    as sentences here: "…will hopefully be fruitful. Additionally:" has its
+    own intro, the fragment ``_split`` drops."""
+    return len(sentences) == 1 and len(_split(lines[start - 1].text, 1)) == 1 \
+        and len(sentences[0].split()) <= LEAD_IN_WORDS \
         and len(_bare_list(lines, start, after)) == 1
 
 

@@ -197,6 +197,18 @@ _JOINED_SENTENCES = re.compile(
     r"|Building)\b)")
 
 
+def _full_stop_unless_code(match: re.Match) -> str:
+    """". " at a joined-sentence seam, unless the word is part of an address, a
+    tag, a handle or code ("…/knowHow/", "#TeamBuilding", "@beGreat",
+    "canDo()"). A brand ending in such a word ("GameStop") is still split:
+    none is in the corpus, and the glued link cards are."""
+    text, at = match.string, match.start()
+    start = max(text.rfind(c, 0, at) for c in " \n\t(\"“‘'") + 1
+    token = text[start:at]
+    end = re.match(r"\S*", text[at:]).end() + at
+    return "" if re.search(r"[#@/=.:_]", token) or "(" in text[at:end] else ". "
+
+
 def fix_spacing(text: str) -> str:
     """Restore the spaces a scraper loses where list items were flattened.
 
@@ -211,7 +223,7 @@ def fix_spacing(text: str) -> str:
     names (LinkedIn, MentorCruise, YouTube) end in other words and are kept.
     """
     text = text.replace("\xa0", " ")
-    text = _JOINED_SENTENCES.sub(". ", text)
+    text = _JOINED_SENTENCES.sub(_full_stop_unless_code, text)
     text = re.sub(r"\?\.(?=[A-Z])", "? ", text)
     text = re.sub(r"(?<=[a-z])([:.!?])(?=[A-Z][a-z])", r"\1 ", text)
     text = re.sub(r"[ \t]+\n", "\n", text)

@@ -63,7 +63,8 @@ class CannedAnswerer:
     def __init__(self, cite: int = 2) -> None:
         self.cite = cite
 
-    def drafts(self, question: str, passages: list[Passage], scored: list) -> Iterator[Draft]:
+    def drafts(self, question: str, passages: list[Passage], scored: list,
+               wants_number: bool = False) -> Iterator[Draft]:
         points = []
         for n, passage in enumerate(passages[: self.cite], start=1):
             first = passage.sentences[0].text if passage.sentences else passage.text[:80]

@@ -469,9 +469,13 @@ def test_a_recap_covers_every_answer_not_only_the_first(chain):
 def test_a_recap_repeats_a_resource_page_it_quoted(hash_chain):
     """A resource page is quoted only when it is the best match
     (``answerers.firsthand``), but a recap repeats what was said: its search
-    finds the page below an essay, and the MentorCruise quote was dropped."""
+    finds the page below an essay, and the MentorCruise quote was dropped.
+    (Asked "is mentorcruise worth it?" until stop 29: with the broad questions
+    the word-hashing embedder matched "worth it" to the programme FAQ's "Is it
+    worth it to start in DS/ML?", and the real embedder still recaps the
+    MentorCruise page after that question.)"""
     history: list[dict] = []
-    for question in ("is mentorcruise worth it?", "How often does the ML mentorship group meet?"):
+    for question in ("what is mentorcruise?", "How often does the ML mentorship group meet?"):
         answer = hash_chain.ask(question, history)
         history += [{"role": "user", "content": question},
                     {"role": "assistant", "content": answer.answer}]

@@ -148,6 +148,12 @@ def test_a_one_sentence_paragraph_before_a_list_introduces_it_without_cue_words(
     assert "A typical job search follows a fairly predictable path." not in units
     two = steps.replace("• Interview with companies.\n\n", "")
     assert not any("; " in u for u, _ in split_sentences(two)), "two items need a cue word"
+    leads = "I finally found a few leads!\n\n1. LinkedIn first.\n2. Then vLookUp.\n3. Friends too."
+    assert "I finally found a few leads! LinkedIn first; Then vLookUp; Friends too." in \
+        [u for u, _ in split_sentences(leads)], "a '!' or '?' is kept, not made '!:'"
+    cued = steps.replace("predictable path.", "predictable path. Additionally:")
+    assert "A typical job search follows a fairly predictable path." in \
+        [u for u, _ in split_sentences(cued)], "a fragment the split drops is a sentence too"
     longer = steps.replace("A typical", "It varies a lot. A typical")
     assert "A typical job search follows a fairly predictable path." in \
         [u for u, _ in split_sentences(longer)], "a longer paragraph's last sentence needs a cue"

@@ -78,6 +78,8 @@ def test_a_link_card_glued_onto_the_next_text_is_split_and_names_are_kept():
     assert not re.search(r"NowAfter|HoganGreat|ProblemDo|theseDon", text)
     names = "LinkedIn, MentorCruise, YouTube, GitHub, PyLadies and DeepLearning.AI stay."
     assert fix_spacing(names) == names
+    code = "See https://x.com/blog/knowHow/ #TeamBuilding @beGreat and canDo() here."
+    assert fix_spacing(code) == code, "addresses, tags, handles and code are not prose"
 
 
 def test_an_opening_straight_quote_stays_with_its_sentence():

@@ -44,7 +44,7 @@ def test_the_false_refusal_target_is_one_a_new_writer_would_also_get(monkeypatch
     writer, held out in turn, is refused no more often than the bound; else
     the next smaller one is tried (measured per target by
     ``held_out_batches``, here given)."""
-    held_out_rates = {0.02: [0.0, 0.06, 0.01, 0.02], 0.015: [0.0, 0.02, 0.01, 0.01],
+    held_out_rates = {0.02: [0.0, 0.03, 0.0, 0.0], 0.015: [0.0, 0.02, 0.01, None],
                       0.01: [0.0, 0.01, 0.0, 0.0], 0.005: [0.0, 0.0, 0.0, 0.0]}
 
     def held_out(prepared, sets, target):
@@ -54,12 +54,25 @@ def test_the_false_refusal_target_is_one_a_new_writer_would_also_get(monkeypatch
 
     monkeypatch.setattr(calibrate, "held_out_batches", held_out)
     target, tried = calibrate.choose_target([], SIGNALS)
-    assert target == 0.015 and tried["0.02"]["worst_false_refusal_rate"] == 0.06
+    assert target == 0.015 and tried["0.02"]["worst_false_refusal_rate"] == 0.03, \
+        "the worst batch decides, not the mean (0.0075)"
     assert TARGETS[0] == 0.02 and NEW_WRITER_FALSE_REFUSALS == 0.02  # the example's premise
     held_out_rates[0.02] = [0.0, 0.02, 0.01, 0.02]
     assert calibrate.choose_target([], SIGNALS)[0] == 0.02
     held_out_rates.update({t: [0.1] * 4 for t in TARGETS})
     assert calibrate.choose_target([], SIGNALS)[0] == TARGETS[-1], "none holds: the smallest"
+
+
+def test_the_threshold_never_refuses_more_than_the_budget():
+    """The smoothed quantile is capped by the plain one: under one item of
+    budget, no answerable item is refused; one item alone still works."""
+    rng = np.random.default_rng(0)
+    probabilities = rng.beta(5, 1.5, 355)
+    for allowed in (0.2, 0.4, 0.9, 3.5):
+        threshold = calibrate._threshold_for(probabilities, allowed / len(probabilities))
+        assert (probabilities < threshold).sum() <= allowed
+    assert calibrate._threshold_for(np.array([0.7]), 0.02) < 0.7
+    assert calibrate._threshold_for(np.array([]), 0.02) == 0.5
 
 
 def test_off_domain_is_refused_before_support_is_asked():
