@@ -32,7 +32,7 @@ from chat.answerers import (
 )
 from chat.condense import looks_like_follow_up, normalise_history
 from chat.guard import Guarded, guard
-from chat.query import Query, drop_filler, understand
+from chat.query import Query, asks_only_for_more, drop_filler, understand
 from chat.refusal import Decision, Refusal, Signals, measure, names_a_title, names_an_author
 from chat.retriever import IndexSnapshot, Retriever
 from chat.verify import Verified, verify
@@ -265,6 +265,9 @@ class Chain:
         decision = self.refusal.decide(signals, names_an_author(terms, snapshot.authors))
         if not decision.answer and names_a_title(terms, passages):
             decision = Decision(True, "names a title", decision.support)
+        if not decision.answer and query.follow_up \
+                and asks_only_for_more(query.own, f"{query.context} {query.said}"):
+            decision = Decision(True, "asks for more", decision.support)
         return _Context(text, query, vectors[0], passages, signals,
                         decision, topics, guarded.notice, scored, snapshot, _listed(said))
 

@@ -52,6 +52,13 @@ _NEW_TOPIC = re.compile(
 # words of its own at most.
 FEW_WORDS = 3
 _DEFINITE = re.compile(r"\bthe\s+([a-z][a-z'-]*)", re.I)
+# Words that ask for more of what was said without naming a topic: "can you give
+# an example?", "how long did that take?", "what do you mean?". (English
+# question frames, stemmed as ``tokenize`` stems them; not fitted to any eval item.)
+ASKING_WORDS = frozenset(tokenize(
+    "example examples instance elaborate explain explanation mean meaning more detail "
+    "details specific specifically clarify expand tell give show say said talk "
+    "why long take took takes common often usually really true sure so ok okay"))
 
 # Words that carry tone, not topic. Dropped from what is searched; they would
 # otherwise pull the embedding towards chat and count as words the corpus lacks.
@@ -357,6 +364,17 @@ def names_another(own: str, previous: str, names: Sequence[str]) -> bool:
                for stems in (set(tokenize(n)) for n in names) if stems)
 
 
+def asks_only_for_more(own: str, conversation: str) -> bool:
+    """Does a follow-up name nothing the conversation has not: every word of
+    it asks for more ("why?", "can you give an example?") or was in the last
+    question or answer ("how long did that take him?" after "lasted 6-9
+    months")? Such a question cannot drift out of scope by its words; one
+    that does drift brings words of its own ("…how much do they get paid?",
+    "…a work visa for the UK?"). Visitor trial 18 saw "why?", "can you give an
+    example?" and "ok and how long did that take him?" refused after answers."""
+    return set(tokenize(own)) <= ASKING_WORDS | set(tokenize(conversation))
+
+
 def leans_on_history(own: str, previous: str, typed: str = "") -> bool:
     """Does a question (``own``: filler dropped) need the ``previous`` turn to be
     understood? Not when the visitor, as ``typed``, says it does not ("forget
@@ -364,8 +382,10 @@ def leans_on_history(own: str, previous: str, typed: str = "") -> bool:
     if not previous.strip() or _NEW_TOPIC.search(typed or own):
         return False
     own_words = set(tokenize(own))
-    # one content word at most ("how often?", "why?", "any examples?"): no topic of its own
-    if looks_like_follow_up(own) or _REFERS_BACK.search(own) or len(own_words) <= 1:
+    # one content word at most ("how often?", "why?", "any examples?"), or only
+    # words that ask for more ("can you give an example?"): no topic of its own
+    if looks_like_follow_up(own) or _REFERS_BACK.search(own) or len(own_words) <= 1 \
+            or own_words <= ASKING_WORDS:
         return True
     named = set(tokenize(" ".join(_DEFINITE.findall(own))))
     return bool(named & set(tokenize(previous))) and len(own_words) <= FEW_WORDS

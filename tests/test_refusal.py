@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from chat.chain import Chain
+from chat.query import asks_only_for_more, leans_on_history
 from chat.refusal import SIGNALS, CalibrationError, Refusal, Signals, names_an_author
 from core.text import tokenize
 from evals import calibrate
@@ -179,12 +180,25 @@ def test_a_follow_up_that_drifts_out_of_scope_is_refused(chain, first, drift):
     ("What are the three streams of the ML mentorship program?", "how often do they meet?"),
     ("How did the author of the IT services essay make the transition into ML?",
      "and how long did that take him?"),
+    ("what does 'ready, fire, aim' mean?", "can you give an example?"),  # visitor trial 18
+    ("Why do people feel like impostors in AI?", "why?"),
 ])
 def test_a_follow_up_that_points_back_is_still_answered(chain, first, follow_up):
     """Its words are in the passages found with the conversation's help: a
     support model that asked more of every follow-up alike refused the last."""
     answer = chain.ask(follow_up, _after(chain, first))
     assert not answer.refused and answer.citations
+
+
+def test_a_follow_up_naming_nothing_new_asks_only_for_more():
+    said = "Mentors are busy. Its first stage lasted 6-9 months."
+    for more in ("why?", "can you give an example?", "how long did that take him?",
+                 "what do you mean?", "ok and how long did the first stage take?"):
+        assert asks_only_for_more(more, said), more
+    for drift in ("how much do they get paid?", "would that help me get a UK work visa?",
+                  "which GPU should I buy for that?"):
+        assert not asks_only_for_more(drift, said), drift
+    assert leans_on_history("can you give an example?", "what does ready, fire, aim mean?")
 
 
 def test_an_author_is_named_by_every_word_of_the_name_and_asked_about_their_words():
