@@ -315,6 +315,8 @@ def understand(text: str, history: list[dict[str, str]], speller: Speller | None
     if context and not tokenize(own) and len(searches) > 1:
         searches = searches[1:]  # "what do i do about it?" alone finds nothing: lead with the turn
     named = _NAMED_TITLE.search(answer) if follows else None
+    if named:  # "who runs it?": "it" is most often what the last answer quoted first
+        searches.append(f"{own} {named.group(1).strip()}")
     return Query(text=text, own=own, searches=list(dict.fromkeys(searches)), context=context,
                  said=said, parts=question_parts(own), asks_author=bool(_ASKS_AUTHOR.search(own)),
                  about=named.group(1).strip() if named else "")

@@ -57,6 +57,21 @@ def test_a_follow_up_is_searched_with_the_previous_question_and_answer():
     assert "three streams" in query.condensed
 
 
+def test_a_follow_up_is_also_searched_with_the_document_the_last_answer_quoted():
+    """Visitor trial 18: "who runs it?" after "how often do they meet?" (answered
+    "*ML mentorship program* — …: “The group within a stream will meet
+    bi-weekly.”") was searched with meetings and found a meetup page; the
+    program's name was only in the answer's attribution, which is not searched."""
+    history = [{"role": "user", "content": "how often do they meet?"},
+               {"role": "assistant", "content": "*ML mentorship program* — Organization: "
+                                                "“The group within a stream will meet "
+                                                "bi-weekly.” [1]"}]
+    query = understand("who runs it?", history, SPELLER)
+    assert "who runs it? ML mentorship program" in query.searches
+    assert not any("ML mentorship" in s for s in
+                   understand("How do I find a mentor?", history, SPELLER).searches)
+
+
 def test_a_standalone_question_after_history_is_not_a_follow_up():
     query = understand("How do I find a mentor?", HISTORY, SPELLER)
     assert not query.follow_up and query.searches == ["How do I find a mentor?"]
