@@ -22,7 +22,7 @@ from core.types import Passage, Sentence, searched
 # Weights of the sentence score: meaning, shared words, and the passage's rank.
 SEMANTIC, LEXICAL, PRIOR = 0.6, 0.3, 0.1
 WINDOW = 0.5            # share of a sentence's meaning taken from it read with the next one
-MAX_SENTENCES = 4       # points in an answer
+MAX_SENTENCES = 3       # points in an answer (issue 13: "at most 3 points")
 MAX_WORDS = 130         # words of an answer outside list items
 MIN_WORDS = 4           # a shorter quote is a stub ("Yeah. No."), never a point
 KEEP_RATIO = 0.7        # a further sentence must score at least this share of the best

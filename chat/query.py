@@ -85,7 +85,7 @@ MAX_PARTS = 3
 _QUOTED = re.compile(r"“([^”]*)”")
 # "sum up what you told me", "tl;dr?", "recap in 3 bullet points": a request about
 # the conversation, not a question for the corpus.
-RECALLED = 4  # the answers a recap covers, the latest (an answer shows at most four points)
+RECALLED = 4  # the answers a recap covers, the latest (a recap repeats at most three points)
 _RECAP = re.compile(
     r"\b(?:sum(?:med)? (?:\w+ ){0,3}up|summ?ar(?:y|ise|ize)|recap|tl;? ?dr|"
     r"(?:main|key) (?:points|takeaways)|bullet ?points?)\b", re.I)
