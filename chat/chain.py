@@ -249,7 +249,7 @@ class Chain:
         except StoreError as exc:
             return Answer(question=text, answer=UNAVAILABLE, refused=True, query=guarded.text,
                           error=str(exc), backend=self.answerer.name)
-        aim = _mean_direction(vectors)
+        aim = _mean_direction(vectors) if query.follow_up or query.recap else vectors[0]
         focus = frozenset(tokenize(query.own)) if query.follow_up else frozenset()
         scored = score_sentences(" ".join(query.searches), aim, passages, snapshot.idf, focus)
         scored = said_again(scored, query.said) if query.recap \
@@ -429,8 +429,13 @@ def _named_essay(words: set[str], records) -> str | None:
 
 
 def _mean_direction(vectors: list[np.ndarray]) -> np.ndarray:
-    """What the answer's sentences are chosen for: half the question's own words,
-    half everything else it was searched with.
+    """What a follow-up's or a recap's sentences are chosen for: half the
+    question's own words, half everything else it was searched with. (A
+    message asked alone is its own aim: a long one's question sentences are
+    one more search, but "Is this feeling something other people have too?"
+    means little without the story before it. Stop 29, dev: half and half
+    0.856 / 0.771 right passage cited / answer hit, the message alone 0.869 /
+    0.785, emotional stories 0.68 -> 0.78; holdout 0.773 / 0.636 either way.)
 
     A follow-up is searched with the earlier turn around it, a long message also
     by its question sentences; the answer should fit those, but the visitor asks

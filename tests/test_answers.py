@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
+
 import pytest
 
+import chat.chain as chain_module
 from chat.answerers import MAX_SENTENCES, points, quote_found
 from chat.chain import NOT_COVERED, Chain
 from core.text import markers
@@ -291,6 +294,27 @@ def test_a_long_message_keeps_the_question_at_its_end(hash_chain):
     answer = hash_chain.ask(story + "How do I find a mentor?")
     assert len(story) > 2000 and answer.question.endswith("How do I find a mentor?")
     assert answer.notice and "last" in answer.notice
+
+
+def test_a_long_message_asked_alone_is_answered_for_all_of_it(hash_chain, monkeypatch):
+    """Its question sentence is one more search, not half of what sentences
+    are chosen for: "Is this feeling something other people have too?" means
+    little without the story (stop 29: dev emotional stories' right passage
+    cited 0.68 -> 0.78). A follow-up still aims at its own words and the turn."""
+    aims = []
+    real = chain_module.score_sentences
+    monkeypatch.setattr(chain_module, "score_sentences",
+                        lambda q, vector, *a, **k: aims.append(vector) or real(q, vector, *a, **k))
+    story = ("I was a teacher for ten years and started my first data job three months ago. "
+             "Everyone seems smarter and I keep waiting to be found out. ")
+    hash_chain.ask(story + "Is this feeling something other people have too?")
+    whole = hash_chain.embedder.embed([story + "Is this feeling something other people have too?"])
+    assert np.allclose(aims[-1], whole[0], atol=1e-5)
+    first = "How do I find a mentor?"
+    history = [{"role": "user", "content": first}, {"role": "assistant", "content": "Ask. [1]"}]
+    hash_chain.ask("what if they say no?", history)
+    alone = hash_chain.embedder.embed(["what if they say no?"])[0]
+    assert not np.allclose(aims[-1], alone, atol=1e-3), "a follow-up blends in the turn"
 
 
 def test_a_follow_up_without_content_words_is_read_with_the_conversation(hash_chain):
