@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 
 import numpy as np
-
 import pytest
 
 import chat.chain as chain_module
