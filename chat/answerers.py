@@ -709,9 +709,11 @@ def _goes_on(item: Scored, places: dict[tuple[int, int], Scored], best: float,
     define the metrics to aim for." then "These include both ML metrics … and
     business metrics …"), and two sentences read as a thought, not a quote.
     The next unit may be a list ("…come up with thoughtful questions." then
-    "You can ask: …?; …?"); a list point goes on with nothing."""
+    "You can ask: …?; …?"); a list point goes on with nothing, and no point
+    goes on into the next FAQ entry."""
     after = places.get((item.passage, item.sentence.index + 1))
-    if after is None or after.score < SECOND_RATIO * best or ITEM_SEP in item.sentence.text:
+    if after is None or after.score < SECOND_RATIO * best or ITEM_SEP in item.sentence.text \
+            or _ASKS_FIRST.match(after.sentence.text):
         return []
     text = readable(after.sentence.text)
     if text is None or text.lower() in item.sentence.text.lower() \
@@ -720,6 +722,10 @@ def _goes_on(item: Scored, places: dict[tuple[int, int], Scored], best: float,
     return [after.sentence]
 
 
+# An FAQ entry, its question then its answer: the next entry, never more of this one
+# ("…other STEM fields. What programming language should we start with? I suggest
+# python.", visitor trial 19).
+_ASKS_FIRST = re.compile(r"[^.!?\n]{2,200}\?\s+\S")
 # A sentence opening on one of these words points at the sentence before it.
 _POINTS_BACK = re.compile(r"^(?:this|these|that|those|it|they|such|he|she|there)\b", re.I)
 

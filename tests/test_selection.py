@@ -287,6 +287,16 @@ def _passage_of(*texts: str) -> Passage:
                    sentences=units)
 
 
+def test_an_faq_answer_does_not_go_on_into_the_next_question():
+    """Visitor trial 19: "…from other STEM fields. What programming language
+    should we start with? I suggest python." answered a degree question."""
+    passage = _passage_of("Do I need a degree? A degree is not required, skills are.",
+                          "What language should we start with? I suggest python.")
+    scored = [Scored(0.8, 0, passage.sentences[0]), Scored(0.6, 0, passage.sentences[1])]
+    answer = ExtractiveAnswerer().compose(scored, [passage]).text
+    assert "degree is not required" in answer and "python" not in answer, answer
+
+
 def test_a_point_goes_on_with_the_next_sentence_when_it_scores_half_the_best():
     passage = _passage_of("The next step is to define the metrics to aim for.",
                           "These include both ML metrics and business metrics.",
