@@ -96,7 +96,8 @@ _ABOUT_THE_CHAT = frozenset(tokenize(
     "takeaways bullet bullets what you told me said so far all everything the above "
     "this that conversation chat answer answers please pls can could would give list "
     "it them in a few short shortly three 3 two 2 five 5 four 4 quick quickly again "
-    "brief briefly words one sentence"))
+    "brief briefly words one sentence you've we've i've you have we have discussed talked "
+    "covered mentioned gave shown showed"))
 _SENTENCE_END = re.compile(r"(?<=[.?!])\s+")
 # "who wrote that?", "who's the author?", "whats the writer's name": a question about a
 # document's byline, which its text rarely holds (visitor trial 10: "who wrote that?"

@@ -157,6 +157,9 @@ def test_a_request_to_sum_up_is_read_as_the_questions_answered():
     assert not understand("summarise the essay on finding a mentor as a new data scientist "
                           "in a small company with no senior colleagues",
                           quoted, SPELLER).recap
+    # visitor trial 19: "you've" was a topic word, and the request was answered as a question
+    assert understand("Can you sum up everything you've told me in this conversation?",
+                      quoted, SPELLER).recap
     assert not understand("sum up the mentoring program", [], SPELLER).recap
     assert not understand("main points on impostor syndrome?", quoted, SPELLER).recap
     assert understand("can you sum up what you told me in 3 bullet points?", quoted,
