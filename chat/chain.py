@@ -371,8 +371,8 @@ class Chain:
 
 def _wants_number(query: Query) -> bool:
     """The visitor's own words ask for a number; not the earlier question a
-    follow-up is read with, and never a recap ("sum up what you told me"
-    after "how often…?" dropped the MentorCruise quote it had to repeat)."""
+    follow-up is read with ("why?" after "how often…?" asks for a reason),
+    and never a recap, which repeats what was said, numbers or not."""
     return not query.recap and asks_for_number(query.own)
 
 

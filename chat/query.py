@@ -370,8 +370,8 @@ def names_another(own: str, previous: str, names: Sequence[str]) -> bool:
 def asks_only_for_more(own: str, conversation: str) -> bool:
     """Does a follow-up name nothing the conversation has not: every word of
     it asks for more ("why?", "can you give an example?") or was in the last
-    question or answer ("how long did that take him?" after "lasted 6-9
-    months")? Such a question cannot drift out of scope by its words; one
+    question or an answer so far ("how long did that take him?" after
+    "lasted 6-9 months")? Such a question cannot drift out of scope by its words; one
     that does drift brings words of its own ("…how much do they get paid?",
     "…a work visa for the UK?"). Visitor trial 18 saw "why?", "can you give an
     example?" and "ok and how long did that take him?" refused after answers."""
