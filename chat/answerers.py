@@ -387,7 +387,10 @@ _ANNOUNCES = re.compile(
 # A flattened table's cells run together ("MentorSponsorTutorJob / Career Coach…"):
 # two joins of a lower-case letter to a capital inside one word. (Names have one:
 # "MentorCruise", "PyLadies"; a handle may have more: "@DrAnneCarpenter".)
-_GLUED = re.compile(r"(?<!@)\b[A-Za-z]*[a-z][A-Z][A-Za-z]*[a-z][A-Z]")
+# Two seams in one word, the first after two lowercase letters: a flattened table's
+# cells ("MentorSponsorTutorJob"), not a name that starts small ("vLookUp", whose
+# every unit was dropped as glue: "what is vlookup?" never got its definition).
+_GLUED = re.compile(r"(?<!@)\b[A-Za-z]*[a-z]{2}[A-Z][A-Za-z]*[a-z][A-Z]")
 # A sentence about the document rather than the topic ("I will talk more about
 # this in the next chapter.", "Above, I described three key steps…") leans on
 # text the answer does not show.
@@ -475,7 +478,19 @@ def nested(quote: str) -> str:
     """A quote's own quotation marks made single, as a quote inside a quote is
     written: a unit opening on Ng's “AI is the new electricity…” read
     "““AI is the new electricity" inside the answer's marks (visitor trial 15)."""
-    return quote.replace("“", "‘").replace("”", "’")
+    return _unpaired_edge_mark_dropped(quote).replace("“", "‘").replace("”", "’")
+
+
+def _unpaired_edge_mark_dropped(quote: str) -> str:
+    """A unit cut from inside a quotation keeps one of its marks: the last sentence
+    of "…connects women with mentors. They shared great stories." ended
+    “…stories."” in the answer (visitor trial 20)."""
+    if quote.count('"') % 2:
+        if quote.endswith('"'):
+            return quote[:-1]
+        if quote.startswith('"'):
+            return quote[1:]
+    return quote
 
 
 def _readable_order(chosen: list[Scored]) -> list[Scored]:

@@ -287,6 +287,13 @@ def _passage_of(*texts: str) -> Passage:
                    sentences=units)
 
 
+def test_a_name_that_starts_small_is_not_glue():
+    """Visitor trials 18 and 19: "what is vlookup?" never got "vLookUp is an
+    online platform…": every unit naming vLookUp read as a flattened table."""
+    assert readable("vLookUp is an online platform that connects women with mentors.")
+    assert readable("The cells read MentorSponsorTutorJob in the scraped table.") is None
+
+
 def test_an_faq_answer_does_not_go_on_into_the_next_question():
     """Visitor trial 19: "…from other STEM fields. What programming language
     should we start with? I suggest python." answered a degree question."""
@@ -457,6 +464,18 @@ def test_a_quote_inside_a_quote_gets_single_marks():
     (_, quote, _), = points(draft.text)
     assert "““" not in draft.text and "””" not in draft.text
     assert quote.startswith("‘AI is the new electricity.") and "life’ (c)" in quote
+    assert quote_found(quote, passage.text)
+
+
+def test_a_sentence_cut_from_a_quotation_loses_its_unpaired_mark():
+    """The last sentence of a quoted passage kept the quotation's closing mark:
+    “…their experiences."” (visitor trial 20)."""
+    passage = _passage_of('She wrote: "I signed up on vLookUp to meet mentors.',
+                          'They understood my worries and shared great stories about their '
+                          'experiences."')
+    draft = ExtractiveAnswerer().compose([Scored(0.9, 0, passage.sentences[1])], [passage])
+    (_, quote, _), = points(draft.text)
+    assert quote.endswith("their experiences.") and '"' not in quote, draft.text
     assert quote_found(quote, passage.text)
 
 
