@@ -2,9 +2,9 @@
 
 Every item's split is its topic's split in evals/topics.json; legacy items
 (written and tuned on before the split existed) on a test topic get split
-"legacy" and are in neither dev nor test. The fifth dev writer's items
-(``HOLDOUT``) are on dev topics but go to split "holdout": scored with every
-build, never calibrated or tuned on (see evals/README.md).
+"legacy" and are in neither dev nor test. The fifth writer's items (dev
+topics) and the sixth's (every topic) go to split "holdout" (``HOLDOUT``):
+scored with every build, never calibrated or tuned on (see evals/README.md).
 """
 import json
 from collections import Counter
@@ -14,7 +14,7 @@ HERE = Path(__file__).resolve().parent
 topics = json.loads((HERE.parent / "topics.json").read_text())
 split_of = {t: v["split"] for part in ("answerable", "out_of_scope")
             for t, v in topics[part].items()}
-HOLDOUT = ("dev5-answerable", "dev5-oos")
+HOLDOUT = ("dev5-answerable", "dev5-oos", "dev6-answerable", "dev6-oos")
 out = []
 for name in ("legacy", "dev-answerable", "dev-oos", "test-answerable", "test-oos",
              "dev2-answerable", "dev2-oos", "dev3-answerable", "dev3-oos",
