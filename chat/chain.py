@@ -20,7 +20,7 @@ from chat.answerers import (
     ExtractiveAnswerer,
     GenerativeAnswerer,
     LLMError,
-    asks_for_number,
+    asked_shape,
     byline,
     cover_parts,
     firsthand,
@@ -206,7 +206,7 @@ class Chain:
             return
         try:
             for draft in self.answerer.drafts(ctx.query.condensed, ctx.passages, ctx.scored,
-                                              _wants_number(ctx.query)):
+                                              _shape(ctx.query)):
                 if draft.final:
                     yield self._finish(ctx, draft, self.answerer.name)
                     return
@@ -352,7 +352,7 @@ class Chain:
 
     def _quoted(self, ctx: _Context) -> Answer:
         """The extractive answer (also the fallback when the LLM fails)."""
-        draft = self.extractive.compose(ctx.scored, ctx.passages, _wants_number(ctx.query))
+        draft = self.extractive.compose(ctx.scored, ctx.passages, _shape(ctx.query))
         return self._finish(ctx, draft, self.extractive.name)
 
     def _finish(self, ctx: _Context, draft: Draft, backend: str,
@@ -369,11 +369,11 @@ class Chain:
                       notice=ctx.notice, backend=backend, retrieved=ctx.passages)
 
 
-def _wants_number(query: Query) -> bool:
-    """The visitor's own words ask for a number; not the earlier question a
-    follow-up is read with ("why?" after "how often…?" asks for a reason),
-    and never a recap, which repeats what was said, numbers or not."""
-    return not query.recap and asks_for_number(query.own)
+def _shape(query: Query) -> str:
+    """The shape the visitor's own words ask for (a number, a list); not the
+    earlier question's a follow-up is read with ("why?" after "how often…?"
+    asks for a reason), and never a recap's, which repeats what was said."""
+    return "" if query.recap else asked_shape(query.own)
 
 
 def _with_answers(turns: list[dict[str, str]]) -> list[dict[str, str]]:

@@ -64,7 +64,7 @@ class CannedAnswerer:
         self.cite = cite
 
     def drafts(self, question: str, passages: list[Passage], scored: list,
-               wants_number: bool = False) -> Iterator[Draft]:
+               shape: str = "") -> Iterator[Draft]:
         points = []
         for n, passage in enumerate(passages[: self.cite], start=1):
             first = passage.sentences[0].text if passage.sentences else passage.text[:80]

@@ -8,11 +8,11 @@ import pytest
 from chat.answerers import (
     KEEP_RATIO,
     MAX_SENTENCES,
-    NUMBER_LEAD,
     SECOND_RATIO,
+    SHAPE_LEAD,
     ExtractiveAnswerer,
     Scored,
-    asks_for_number,
+    asked_shape,
     cover_parts,
     firsthand,
     outvoted,
@@ -57,12 +57,29 @@ def test_a_question_asking_how_often_gets_the_sentence_with_the_number():
                     index=0, vector=np.eye(8)[0])
     when = Sentence(text="Members meet bi-weekly within their stream.", index=1,
                     vector=np.eye(8)[1])
-    scored = [Scored(0.6, 0, what), Scored(0.6 / NUMBER_LEAD + 0.01, 0, when)]
+    scored = [Scored(0.6, 0, what), Scored(0.6 / SHAPE_LEAD + 0.01, 0, when)]
     question = "how often does the ML mentorship program meet?"
-    assert asks_for_number(question) and not asks_for_number("what does the program do?")
-    assert [c.sentence for c in select(scored, asks_for_number(question))] == [when]
+    assert asked_shape(question) == "number" and not asked_shape("what does the program do?")
+    assert [c.sentence for c in select(scored, asked_shape(question))] == [when]
     assert [c.sentence for c in select(scored)] == [what], "only when a number is asked for"
-    assert select(scored, True)[0].score == scored[1].score, "the plain score is kept"
+    assert select(scored, "number")[0].score == scored[1].score, "the plain score is kept"
+
+
+def test_a_question_asking_for_the_stages_gets_the_list():
+    """Dev: "What are the stages of projects Ng expects you to move through…?"
+    quoted his advice to start small, from the passage whose list unit holds
+    the stages, and not the list."""
+    advice = Sentence(text="Use the first projects for learning and move on to larger ones.",
+                      index=0, vector=np.eye(8)[0])
+    stages = Sentence(text="Educational projects; Personal projects; Creating value.",
+                      index=1, vector=np.eye(8)[1])
+    scored = [Scored(0.6, 0, advice), Scored(0.6 / SHAPE_LEAD + 0.01, 0, stages)]
+    question = "what are the stages of projects as my portfolio grows?"
+    assert asked_shape(question) == "list"
+    assert asked_shape("which websites list paid mentors?") == "list"
+    assert asked_shape("how do i find a mentor?") == ""
+    assert [c.sentence for c in select(scored, asked_shape(question))] == [stages]
+    assert [c.sentence for c in select(scored)] == [advice], "only when a list is asked for"
 
 
 def test_a_lone_strong_sentence_is_not_padded_with_weak_ones():
