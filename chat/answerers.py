@@ -641,7 +641,7 @@ class _Lines:
         previous = None
         for item, units in spans:
             n, passage = item.passage + 1, self.passages[item.passage]
-            quote = _joined(_with_gaps(units), passage.text)
+            quote = _joined(_with_gaps(units, passage), passage.text)
             line = _line_of(self.passages, item, units[0].text)
             if shown and shown[-1][3] == line:
                 shown[-1][1] += f" … {quote.lstrip('…')}"
@@ -693,15 +693,18 @@ def more_of_the_same(scored: list[Scored], chosen: list[Scored], shown: list[Sen
     return extra
 
 
-def _with_gaps(units: list[Sentence]) -> list[str]:
+def _with_gaps(units: list[Sentence], passage: Passage) -> list[str]:
     """The units' texts, one that does not follow the one before it in the
     passage marked with "…" (a labelled answer after its question: the label
-    between them is not quoted)."""
+    between them is not quoted). Units between them that the one before holds
+    (an FAQ unit's own sentences) leave no gap."""
     texts = [readable(units[0].text) or units[0].text]
     for previous, unit in zip(units, units[1:], strict=False):
         text = readable(unit.text) or unit.text
-        texts.append(text if unit.index == previous.index + 1 or text.startswith("…")
-                     else "… " + text)
+        between = [u.text.lower() for u in passage.sentences
+                   if previous.index < u.index < unit.index]
+        follows = all(b in previous.text.lower() for b in between)
+        texts.append(text if follows or text.startswith("…") else "… " + text)
     return texts
 
 
@@ -746,8 +749,15 @@ def _goes_on(item: Scored, places: dict[tuple[int, int], Scored], best: float,
     business metrics …"), and two sentences read as a thought, not a quote.
     The next unit may be a list ("…come up with thoughtful questions." then
     "You can ask: …?; …?"); a list point goes on with nothing, and no point
-    goes on into the next FAQ entry."""
-    after = places.get((item.passage, item.sentence.index + 1))
+    goes on into the next FAQ entry. An FAQ unit's own sentences follow it as
+    units of their own: the next sentence is the first one past them ("I'd say
+    4 projects." went on with nothing, not "3 strong individual kaggle-like
+    projects and 1 larger-scale group project…", visitor trial 20)."""
+    index = item.sentence.index + 1
+    after = places.get((item.passage, index))
+    while after is not None and after.sentence.text.lower() in item.sentence.text.lower():
+        index += 1
+        after = places.get((item.passage, index))
     if after is None or after.score < SECOND_RATIO * best or ITEM_SEP in item.sentence.text \
             or _ASKS_FIRST.match(after.sentence.text):
         return []

@@ -321,6 +321,24 @@ def test_an_faq_answer_does_not_go_on_into_the_next_question():
     assert "degree is not required" in answer and "python" not in answer, answer
 
 
+def test_an_faq_answer_goes_on_past_its_own_sentences():
+    """An FAQ unit's sentences follow it as units of their own; "I'd say 4
+    projects." went on with none of the answer's next sentence, "3 strong
+    individual projects and 1 larger group project" (visitor trial 20)."""
+    faq = "How many projects do we need? It's hard to say. I'd say 4 projects."
+    rest = "3 strong individual projects and 1 larger group project."
+    texts = [faq, "It's hard to say.", "I'd say 4 projects.", rest]
+    units = [Sentence(text=t, index=i, vector=np.eye(8)[i]) for i, t in enumerate(texts)]
+    passage = Passage(chunk_id="c", doc_id="d", title="T", heading="FAQ",
+                      text=f"- How many projects do we need?\n  - {faq.split('? ')[1]} {rest}",
+                      sentences=units)
+    scored = [Scored(0.8, 0, units[0]), Scored(0.5, 0, units[3]), Scored(0.45, 0, units[2]),
+              Scored(0.2, 0, units[1])]
+    (_, quote, _), = points(ExtractiveAnswerer().compose(scored, [passage]).text)
+    assert quote == f"{faq} {rest}", quote
+    assert quote_found(quote, passage.text)
+
+
 def test_a_point_goes_on_with_the_next_sentence_when_it_scores_half_the_best():
     passage = _passage_of("The next step is to define the metrics to aim for.",
                           "These include both ML metrics and business metrics.",
