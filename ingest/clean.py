@@ -212,8 +212,10 @@ def _full_stop_unless_code(match: re.Match) -> str:
 def fix_spacing(text: str) -> str:
     """Restore the spaces a scraper loses where list items were flattened.
 
-    ``mentorship:Large companies`` and ``right?.Because`` become
-    ``mentorship: Large companies`` and ``right? Because``. Only a lowercase
+    ``mentorship:Large companies``, ``right?.Because``, ``learning.I have``
+    and ``(Adam Grant):Can`` become ``mentorship: Large companies``,
+    ``right? Because``, ``learning. I have`` and ``(Adam Grant): Can``
+    (the last two seen in visitor trial 20). Only a lowercase
     letter followed by punctuation and a capitalised word qualifies, so
     URLs and abbreviations are left alone. Where a scraper joined two quotes
     with nothing between (``relationshipIt’s``, ``CharmingThe``), or a link
@@ -226,6 +228,8 @@ def fix_spacing(text: str) -> str:
     text = _JOINED_SENTENCES.sub(_full_stop_unless_code, text)
     text = re.sub(r"\?\.(?=[A-Z])", "? ", text)
     text = re.sub(r"(?<=[a-z])([:.!?])(?=[A-Z][a-z])", r"\1 ", text)
+    text = re.sub(r"(?<=[a-z]{2})([.!?])(?=I\s)", r"\1 ", text)  # "…learning.I have seen"
+    text = re.sub(r"(?<=[a-z]\)):(?=[A-Z][a-z])", ": ", text)  # "(from Adam Grant):Can I…"
     text = re.sub(r"[ \t]+\n", "\n", text)
     return re.sub(r"\n{3,}", "\n\n", text)
 

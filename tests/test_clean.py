@@ -82,6 +82,16 @@ def test_a_link_card_glued_onto_the_next_text_is_split_and_names_are_kept():
     assert fix_spacing(code) == code, "addresses, tags, handles and code are not prose"
 
 
+def test_a_full_stop_or_colon_glued_to_the_next_sentence_gets_its_space():
+    """Visitor trial 20 read "…not necessary machine learning.I have seen…" and
+    "…criteria (from Adam Grant):Can I offer…" in answers."""
+    glued = "It works not only in machine learning.I have seen it. (from Adam Grant):Can I?"
+    assert fix_spacing(glued) == ("It works not only in machine learning. I have seen it. "
+                                  "(from Adam Grant): Can I?")
+    kept = "See DeepLearning.AI, e.g.I think, at mlmentorship.github.io in code."
+    assert fix_spacing(kept) == kept
+
+
 def test_an_opening_straight_quote_stays_with_its_sentence():
     text = load(SEEDS / "001_93aa8a699f231ffa.txt").text
     assert '\n"Ready, aim, fire" is generally better' in text
