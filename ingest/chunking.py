@@ -225,8 +225,13 @@ def _split(body: str, min_words: int) -> list[str]:
 
 
 def _item_text(body: str) -> str:
-    """An item as quoted in a list unit: its first sentence, without the full stop."""
+    """An item as quoted in a list unit: its first sentence, without the full
+    stop. One that introduces a list of its own, which the unit does not show,
+    ends in "…", not ":" ("…and is responsible for:; I will read…" read as a
+    stub, visitor trial 20)."""
     first = _SENTENCE_END.split(body)[0].strip()
+    if first.endswith(":"):
+        return first.rstrip(": ") + " …"
     return first[:-1] if first.endswith(".") else first
 
 

@@ -73,6 +73,17 @@ def test_one_word_list_items_join_their_introduction_instead_of_being_dropped():
         ("Some other resources to look for potential mentors: Topmate; MentorCruise.", False)]
 
 
+def test_an_item_that_introduces_its_own_list_does_not_end_on_a_colon():
+    """Visitor trial 20 read "…and is responsible for:; I will read the minutes…"."""
+    text = ("Here is a structure for the group:\n- A shared channel\n"
+            "- A coordinator who is responsible for:\n    - Running the session\n"
+            "    - Taking notes\n- I will read the minutes from all streams.")
+    unit = split_sentences(text)[0][0]
+    assert unit == ("Here is a structure for the group: A shared channel; A coordinator who is "
+                    "responsible for …; I will read the minutes from all streams.")
+    assert quote_found(unit, text)
+
+
 def test_a_long_list_is_cut_after_seven_items():
     text = "The tools are:\n" + "\n".join(f"- tool{i}" for i in range(10))
     (unit, _), = split_sentences(text)
