@@ -66,6 +66,9 @@ CSS = """
   width: auto !important; text-align: right; pointer-events: none; background: none;
   border: 0; padding: 0; }
 #question-count:empty { display: none; }
+/* The row stretched the question box to the height of "New chat" on two lines:
+   a white band under the text area read as a second box (visitor trial 20). */
+#composer #question { align-self: center; }
 #question-count.over { color: #b42318; font-weight: 600; }
 #chat .answer-text { margin-bottom: 6px; }
 #chat a.cite { text-decoration: none; font-weight: 600; padding: 0 2px; }
@@ -118,6 +121,12 @@ footer, .nav-holder { display: none !important; }
   #chat button { min-width: 44px; min-height: 44px; }
   #composer button { min-height: 44px; }
   #suggestions button { min-height: 44px; }
+  /* Once the conversation has started the starters stayed on screen and the
+     answers had 470 px of an 800 px phone (visitor trial 20): they go (New chat
+     brings them back) and the chat takes the room. */
+  #chat:not(:has(.placeholder-content)) ~ #suggestions { display: none !important; }
+  #chat:not(:has(.placeholder-content)) {
+    height: max(320px, calc(100dvh - 270px)) !important; }
 }
 """
 

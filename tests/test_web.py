@@ -403,6 +403,27 @@ def test_a_phone_shows_the_title_and_every_suggestion_before_the_first_question(
     assert in_viewport(page, "#header h1") and in_viewport(page, "#question textarea")
 
 
+def test_on_a_phone_the_conversation_takes_the_screen_once_it_starts(open_page):
+    """Visitor trial 20: after the first question the six starters stayed and
+    the answers had 470 px of an 800 px phone; the question box, stretched to
+    the height of "New chat" on two lines, showed a white band that read as a
+    second text box."""
+    page = open_page(PHONE)
+    _suggestions(page)
+    box = page.locator("#question").bounding_box()
+    area = page.locator("#question textarea").bounding_box()
+    assert box["height"] <= area["height"] + 2, (box, area)
+    ask(page, MATHS)
+    page.wait_for_timeout(500)
+    assert not page.locator("#suggestions").is_visible()
+    chat = page.locator("#chat").bounding_box()
+    assert chat["height"] >= 0.6 * PHONE["height"], chat
+    assert in_viewport(page, "#question textarea")
+    assert chat["y"] + chat["height"] <= page.locator("#composer").bounding_box()["y"] + 1
+    page.locator("#new-chat").click()
+    assert len(_suggestions(page)) == 6, "New chat brings the starters back"
+
+
 def test_every_suggestion_can_be_scrolled_to_on_a_phone(open_page):
     page = open_page(PHONE)
     buttons = _suggestions(page)
