@@ -50,6 +50,7 @@ NOT_COVERED = ("The corpus doesn't cover that, so I can't answer it from my sour
 # 75 words) is not said again (visitor trial 16 got it with every refusal).
 NOT_COVERED_AGAIN = ("The corpus doesn't cover that, so I can't answer it from my sources; "
                      "what it does cover is listed above.")
+LISTED_WITHIN = 2  # replies back that "listed above" may point to
 CLOSEST = (" The closest it comes is “{where}”, which may not be what you asked.")
 # A refusal for a question the corpus may not answer shows the closest passage's
 # best words, cited, so a visitor refused on a covered topic can still read it.
@@ -409,9 +410,10 @@ def _recalled(retriever: Retriever, query, vectors: list[np.ndarray],
 
 
 def _listed(turns: list[dict[str, str]]) -> bool:
-    """Did a reply of the conversation list what the corpus covers?"""
-    return any(t["role"] == "assistant" and t["content"].lstrip().startswith(_LISTS_TOPICS)
-               for t in turns)
+    """Did one of the last ``LISTED_WITHIN`` replies list what the corpus covers?
+    Further up, "listed above" sent the visitor searching (visitor trial 20)."""
+    replies = [t for t in turns if t["role"] == "assistant"][-LISTED_WITHIN:]
+    return any(t["content"].lstrip().startswith(_LISTS_TOPICS) for t in replies)
 
 
 def _name_words_shared(words: set[str], title: str, author: str) -> int:

@@ -116,6 +116,10 @@ def test_a_second_refusal_in_a_conversation_does_not_list_the_topics_again(chain
     why = chain.ask("why?", history + [{"role": "user", "content": second.question},
                                       {"role": "assistant", "content": second.answer}])
     assert "mentor" in why.query.lower() and "wear" not in why.query.lower()
+    later = history + [{"role": "user", "content": answered.question},
+                       {"role": "assistant", "content": answered.answer}] * 2
+    third = chain.ask("what should I wear to an interview?", later)
+    assert "It does cover:" in third.answer, "a list two answers up is not pointed to"
 
 
 def test_off_topic_and_injection_messages_are_all_refused(answers, reference_items):
