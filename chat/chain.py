@@ -31,7 +31,7 @@ from chat.answerers import (
     unsaid,
 )
 from chat.condense import looks_like_follow_up, normalise_history
-from chat.guard import Guarded, guard
+from chat.guard import Guarded, asks_to_write, guard
 from chat.query import Query, asks_only_for_more, drop_filler, understand
 from chat.refusal import Decision, Refusal, Signals, measure, names_a_title, names_an_author
 from chat.retriever import IndexSnapshot, Retriever
@@ -56,6 +56,9 @@ CLOSEST = (" The closest it comes is “{where}”, which may not be what you as
 # best words, cited, so a visitor refused on a covered topic can still read it.
 POINTER = "\nThe closest it comes, which may not be what you asked:\n{point}"
 EMPTY = "Please type a question about careers. The corpus covers: {topics}."
+CANNOT_WRITE = ("I can't write or edit that for you: I answer career questions from the "
+                "corpus's essays and resource pages, quoting the passages I rely on. "
+                "It does cover: {topics}.")
 WELCOME = "Glad to help. Ask me anything else about careers; the corpus covers: {topics}."
 _THANKS = re.compile(r"\W*(?:(?:thanks?|thank you|thx|ty|cheers|great|perfect|awesome|nice|"
                      r"cool|ok(?:ay)?|got it|that helps|very much|so much|a lot)\W*)+", re.I)
@@ -68,9 +71,9 @@ SAID_BY = 60  # characters that tell one of these replies from any other
 # Replies that hold nothing from the corpus: a follow-up never leans on them.
 # (Their first words only: a turn of the history may be cut to ``history_chars``.)
 _NOTHING_SAID = tuple(t.split("{")[0][:SAID_BY] for t in (
-    NOT_COVERED, NOT_COVERED_AGAIN, EMPTY, WELCOME, UNAVAILABLE, FAILED))
+    NOT_COVERED, NOT_COVERED_AGAIN, EMPTY, WELCOME, CANNOT_WRITE, UNAVAILABLE, FAILED))
 # Replies that list what the corpus covers (``_listed``).
-_LISTS_TOPICS = tuple(t.split("{")[0] for t in (NOT_COVERED, EMPTY, WELCOME))
+_LISTS_TOPICS = tuple(t.split("{")[0] for t in (NOT_COVERED, EMPTY, WELCOME, CANNOT_WRITE))
 
 
 @dataclass
@@ -234,6 +237,8 @@ class Chain:
         # read with the conversation and answered with its quotes)
         if (wordless and (not turns or guarded.injection)) or thanks:
             return self._no_question(text, guarded, thanks)
+        if asks_to_write(guarded.text):
+            return self._no_question(text, guarded, reply=CANNOT_WRITE)
         try:
             retriever = self.retriever  # one index, and one snapshot of it, per question
             snapshot = retriever.snapshot()
@@ -275,11 +280,13 @@ class Chain:
         return _Context(text, query, vectors[0], passages, signals,
                         decision, topics, guarded.notice, scored, snapshot, _listed(said))
 
-    def _no_question(self, text: str, guarded: Guarded, thanks: bool = False) -> Answer:
-        """A message without a question in it: thanks get a welcome, anything else
-        a request for a question; both say what the corpus covers."""
+    def _no_question(self, text: str, guarded: Guarded, thanks: bool = False,
+                     reply: str = "") -> Answer:
+        """A message without a question in it: thanks get a welcome, a request to
+        write something says it cannot, anything else asks for a question; all
+        say what the corpus covers."""
         topics = self._safe_topics()
-        reply = WELCOME if thanks else EMPTY
+        reply = reply or (WELCOME if thanks else EMPTY)
         return Answer(question=text, answer=reply.format(topics="; ".join(topics)),
                       refused=True, topics=topics, notice=guarded.notice,
                       backend=self.answerer.name)

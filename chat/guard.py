@@ -62,6 +62,16 @@ _TAG = re.compile(r"</?[A-Za-z][^<>]{0,500}>")  # markup carries no question: se
 _ASKS = re.compile(r"\?\s*$|^\W*(?:how|what|why|when|where|which|who|whom|whose|is|are|am|"
                    r"can|could|should|would|do(?!\s+not\b)|does|did|will|tell me|explain|describe|"
                    r"give me|list|help)\b", re.I)
+# A task, not a question: "can you write my cover letter…", "draft me an email to…",
+# "proofread my CV". An answerer that quotes essays cannot do it, and answered one
+# with quotes about entry-level roles (visitor trial 20).
+_WRITE_FOR_ME = re.compile(
+    r"^\W*(?:(?:hey|hi|hello|ok(?:ay)?|so|please|pls|kindly)\b[\s,!]*)*"
+    r"(?:(?:can|could|would|will) (?:you|u) (?:please |pls |just |quickly |help me )?"
+    r"|(?:please |pls |just |help me )?)"
+    r"(?:write|draft|compose|rewrite|re-write|proofread|translate|polish|edit|review|fix|"
+    r"improve|generate)\b(?: (?:me|up|out))? (?:a|an|my|the|this|that|some|our)\b", re.I)
+_SENTENCES = re.compile(r"(?<=[.!?])\s+")
 _GLUE = frozenset(["and", "or", "but", "then", "also", "so", "now", "please", "just", "first"])
 _LEADING_GLUE = re.compile(rf"^\s*(?:(?:{'|'.join(sorted(_GLUE))})\b[\s,]*)+", re.I)
 
@@ -123,6 +133,14 @@ _DOCUMENT_INSTRUCTION = re.compile(
     rf"|\b(?:system|admin|developer)\s+(?:override|note|command|instruction)s?\b",
     re.I,
 )
+
+
+def asks_to_write(text: str) -> bool:
+    """Is the message a request to write or edit something for the visitor, with
+    no question besides it ("…at google? my name is priya" asks nothing more)?"""
+    sentences = [x for x in _SENTENCES.split(text.strip()) if x.strip()]
+    requests = [x for x in sentences if _WRITE_FOR_ME.search(x)]
+    return bool(requests) and all(x in requests or not _ASKS.search(x) for x in sentences)
 
 
 def is_instruction(text: str) -> bool:

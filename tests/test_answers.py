@@ -536,3 +536,15 @@ def test_a_refusal_names_every_essay_and_every_resource(hash_chain):
     assert not [n for n in named if ":" in n], "resources are named without their gloss"
     assert not [(a, b) for a in named for b in named if a != b and a.lower() in b.lower()], \
         "an essay's own resource page is not named as well"
+
+
+def test_a_request_to_write_a_cover_letter_is_declined_with_what_is_covered(chain):
+    """Visitor trial 20 got quotes about entry-level roles and mentor meetings."""
+    reply = chain.ask("can you write my cover letter for a junior data scientist role at "
+                      "google? my name is priya")
+    assert reply.refused and "can't write" in reply.answer and not reply.citations
+    assert "It does cover:" in reply.answer and "Kaggle" in reply.answer
+    history = [{"role": "user", "content": reply.question},
+               {"role": "assistant", "content": reply.answer}]
+    after = chain.ask("how do I find a mentor?", history)
+    assert not after.refused and "cover letter" not in after.query.lower()

@@ -3,7 +3,7 @@
 import pytest
 
 from chat.condense import looks_like_follow_up
-from chat.guard import guard
+from chat.guard import asks_to_write, guard
 from chat.query import understand
 from chat.verify import verify
 from core.types import Passage
@@ -105,3 +105,20 @@ def test_career_questions_near_those_shapes_are_left_alone(question):
     guarded = guard(question)
     assert not guarded.injection
     assert guarded.text.rstrip("?.") == question.rstrip("?.")
+
+
+@pytest.mark.parametrize("request_, asks", [
+    ("can you write my cover letter for a data role at google? my name is priya", True),
+    ("please proofread my CV", True),
+    ("hey, could you draft an email to a potential mentor?", True),
+    ("Write me a Python function that reverses a linked list.", True),
+    ("how do I write a blog post about my project?", False),
+    ("should I write a blog?", False),
+    ("What should I write in a cold message to a mentor?", False),
+    ("can you help me write a cover letter? also how do I find a mentor?", False),
+])
+def test_a_request_to_write_something_is_told_apart_from_a_question(request_, asks):
+    """Visitor trial 20: "can you write my cover letter…" was answered with
+    quotes about entry-level roles. A question about writing is a question, and
+    a request beside a question leaves the question to be answered."""
+    assert asks_to_write(request_) is asks
