@@ -305,10 +305,16 @@ _NUMBER = re.compile(
 
 
 # "what are the steps / which websites / list the…": the answer is a list.
+_LIST_NOUNS = (r"(?:steps|stages|phases|types|kinds|keys|ways|tips|questions|resources|websites|"
+               r"sites|platforms|books|courses|streams|goals|areas|topics|things|skills|"
+               r"components|parts|options|points|lessons)")
+# "what / which (are the / were his…) (one or two words) steps…", or a question
+# that opens on "list" or "name": the answer is a list. Not "which of these
+# skills matters most?" (one of them), nor "what if I skip one of the steps?".
 _ASKS_LIST = re.compile(
-    r"\b(?:what|which|list|name)\b[^?.]{0,60}?\b(?:steps|stages|phases|types|kinds|keys|ways|"
-    r"tips|questions|resources|websites|sites|platforms|books|courses|streams|goals|areas|"
-    r"topics|things|skills|components|parts|options|points|lessons)\b", re.I)
+    r"\b(?:what|which)\s+(?:(?:are|were|is|was)\s+)?(?:(?:the|his|her|their|its|some|all)\s+)?"
+    r"(?:(?!of\b)[\w'’-]+\s+){0,2}" + _LIST_NOUNS + r"\b"
+    r"|^\W*(?:(?:can|could) you\s+|please\s+|pls\s+)?(?:list|name)\b", re.I)
 
 
 def asked_shape(question: str) -> str:
@@ -319,13 +325,29 @@ def asked_shape(question: str) -> str:
     return "list" if _ASKS_LIST.search(question) else ""
 
 
-def _has_shape(unit: Sentence, shape: str) -> bool:
+def is_list_unit(text: str) -> bool:
+    """A list unit: "intro: item; item…" or three items or more. Not a sentence
+    with a semicolon in it ("The demand is high; the supply is low.")."""
+    first = text.split(ITEM_SEP)[0]
+    introduced = ": " in first
+    items = text[first.rfind(": ") + 2:].split(ITEM_SEP) if introduced else text.split(ITEM_SEP)
+    return len(items) >= 3 or introduced and len(items) >= 2
+
+
+def _has_shape(item: Scored, shape: str, passages: list[Passage] | None) -> bool:
+    """Is the unit of the shape asked for? A list counts only if its passage shows
+    it whole: items taken from past the chunk's end are not in the passage the
+    answer cites (the visitor opening [n] would not find them)."""
+    text = item.sentence.text
     if shape == "number":
-        return bool(_NUMBER.search(unit.text))
-    return shape == "list" and ITEM_SEP in unit.text
+        return bool(_NUMBER.search(text))
+    if shape != "list" or not is_list_unit(text):
+        return False
+    return passages is None or quote_found(text, passages[item.passage].text)
 
 
-def shape_first(scored: list[Scored], shape: str) -> list[Scored]:
+def shape_first(scored: list[Scored], shape: str,
+                passages: list[Passage] | None = None) -> list[Scored]:
     """The units ``select`` picks from for a question asking for a number or a
     list: one of that shape counts ``SHAPE_LEAD`` times its score. Only the
     choice of points: what a point goes on with is judged on the plain scores.
@@ -336,14 +358,14 @@ def shape_first(scored: list[Scored], shape: str) -> list[Scored]:
     before it ("What are the stages of projects Ng expects…?" got his advice to
     start small, not "Educational projects; Personal projects; …"); dev right
     passage cited 0.869 -> 0.877 and answer hit 0.782 -> 0.790, 23 answers
-    changed, none for the worse; holdout (252) unchanged (stop 30). 1.1 to 1.4
-    measured alike."""
+    changed, none for the worse (stop 30). 1.1 to 1.4 measured alike."""
     lifted = [Scored(s.score * SHAPE_LEAD, s.passage, s.sentence)
-              if _has_shape(s.sentence, shape) else s for s in scored]
+              if _has_shape(s, shape, passages) else s for s in scored]
     return sorted(lifted, key=lambda s: -s.score)
 
 
-def select(scored: list[Scored], shape: str = "") -> list[Scored]:
+def select(scored: list[Scored], shape: str = "",
+           passages: list[Passage] | None = None) -> list[Scored]:
     """The best few units, no two alike and no two from one passage, within
     the word budget; stubs are skipped (see ``readable``).
 
@@ -358,7 +380,7 @@ def select(scored: list[Scored], shape: str = "") -> list[Scored]:
     """
     if shape:
         plain = {id(s.sentence): s for s in scored}
-        return [plain[id(c.sentence)] for c in select(shape_first(scored, shape))]
+        return [plain[id(c.sentence)] for c in select(shape_first(scored, shape, passages))]
     chosen: list[Scored] = []
     shown: list[str] = []
     words = 0
@@ -567,7 +589,7 @@ class ExtractiveAnswerer:
         be my mentor" reads as the essayist's experience, not the bot's."""
         if not scored:
             return Draft("")
-        chosen = _readable_order(select(scored, shape))
+        chosen = _readable_order(select(scored, shape, passages))
         spans, shown, room = _points(chosen, scored, passages)
         lines = _Lines(passages, {_line_of(passages, c, units[0].text) for c, units in spans})
         spans += [(item, [item.sentence])

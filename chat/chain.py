@@ -11,7 +11,7 @@ import re
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -26,6 +26,7 @@ from chat.answerers import (
     firsthand,
     leading,
     outvoted,
+    quote_found,
     said_again,
     score_sentences,
     unsaid,
@@ -355,7 +356,8 @@ class Chain:
         if best is None:
             return None
         draft = self.extractive.compose([best], ctx.passages)
-        checked = verify(draft.text, ctx.passages, draft.quotes)
+        checked = verify(draft.text, shown_whole(ctx.passages, draft.quotes, ctx.snapshot),
+                         draft.quotes)
         return checked if checked.ok else None
 
     def _quoted(self, ctx: _Context) -> Answer:
@@ -367,7 +369,8 @@ class Chain:
                 passages: list[Passage] | None = None) -> Answer:
         """The checked answer; ``passages`` are what ``draft`` cites, if not those
         retrieved for the question."""
-        checked = verify(draft.text, passages or ctx.passages, draft.quotes)
+        shown = shown_whole(passages or ctx.passages, draft.quotes, ctx.snapshot)
+        checked = verify(draft.text, shown, draft.quotes)
         if not checked.ok:
             return self._refusal(ctx)
         text = "\n".join(" ".join(line.split()) for line in checked.text.splitlines()
@@ -375,6 +378,34 @@ class Chain:
         return Answer(question=ctx.question, answer=text, refused=False,
                       citations=checked.citations, query=ctx.query.condensed,
                       notice=ctx.notice, backend=backend, retrieved=ctx.passages)
+
+
+def shown_whole(passages: list[Passage], quotes: dict[int, list[str]],
+                snapshot: IndexSnapshot, reach: int = 5) -> list[Passage]:
+    """The passages as their citations show them: one whose quote is a list
+    that runs past the chunk's end (a list unit takes its items from there,
+    ``ingest.chunking.split_sentences``) goes on with the next chunks of its
+    document (at most ``reach``) until it holds them, so the visitor opening [n]
+    finds every item quoted, marked (Ng's six long topics span four chunks).
+    Before, "I finally found a few leads! …; I signed up on … vLookUp…; …" cited
+    a passage that held only its first lead."""
+    out = list(passages)
+    for n, quoted in quotes.items():
+        if not 1 <= n <= len(out):
+            continue
+        passage = out[n - 1]
+        missing = [q for q in quoted if not quote_found(q, passage.text)]
+        text = passage.text
+        for step in range(1, reach + 1) if missing else ():
+            cid = snapshot.by_position.get((passage.doc_id, passage.position + step))
+            record = snapshot.records.get(cid) if cid else None
+            if record is None:
+                break
+            text += "\n\n" + record["text"]
+            if all(quote_found(q, text) for q in missing):
+                out[n - 1] = replace(passage, text=text)
+                break
+    return out
 
 
 def _shape(query: Query) -> str:
