@@ -527,13 +527,37 @@ def nested(quote: str) -> str:
 def _unpaired_edge_mark_dropped(quote: str) -> str:
     """A unit cut from inside a quotation keeps one of its marks: the last sentence
     of "…connects women with mentors. They shared great stories." ended
-    “…stories."” in the answer (visitor trial 20)."""
-    if quote.count('"') % 2:
-        if quote.endswith('"'):
-            return quote[:-1]
-        if quote.startswith('"'):
-            return quote[1:]
+    “…stories."” in the answer, and "…what can I help with?”" ended on a mark
+    that closes nothing. A mark at either end of the quote that pairs with none
+    inside it goes; marks that pair, and any inside, stay."""
+    unpaired = _unpaired_marks(quote)
+    if len(quote) - 1 in unpaired:
+        quote = quote[:-1]
+    if 0 in unpaired:
+        quote = quote[1:]
     return quote
+
+
+def _unpaired_marks(text: str) -> set[int]:
+    """Positions of quotation marks that open or close nothing. A straight mark
+    opens after a space or bracket (or at the start) and closes otherwise."""
+    unpaired: set[int] = set()
+    for opening, closing in (("“", "”"), ('"', '"')):
+        stack: list[int] = []
+        for i, ch in enumerate(text):
+            if ch not in (opening, closing):
+                continue
+            opens = ch == opening if opening != closing else \
+                (i == 0 or text[i - 1] in " \t\n([") and i + 1 < len(text) \
+                and not text[i + 1].isspace()
+            if opens:
+                stack.append(i)
+            elif stack:
+                stack.pop()
+            else:
+                unpaired.add(i)
+        unpaired.update(stack)
+    return unpaired
 
 
 def _readable_order(chosen: list[Scored]) -> list[Scored]:

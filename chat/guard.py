@@ -64,13 +64,17 @@ _ASKS = re.compile(r"\?\s*$|^\W*(?:how|what|why|when|where|which|who|whom|whose|
                    r"give me|list|help)\b", re.I)
 # A task, not a question: "can you write my cover letter…", "draft me an email to…",
 # "proofread my CV". An answerer that quotes essays cannot do it, and answered one
-# with quotes about entry-level roles (visitor trial 20).
+# with quotes about entry-level roles (visitor trial 20). The thing to write must be
+# named: "help me improve my chances…", "can you review the steps to…" are questions.
 _WRITE_FOR_ME = re.compile(
     r"^\W*(?:(?:hey|hi|hello|ok(?:ay)?|so|please|pls|kindly)\b[\s,!]*)*"
     r"(?:(?:can|could|would|will) (?:you|u) (?:please |pls |just |quickly |help me )?"
     r"|(?:please |pls |just |help me )?)"
     r"(?:write|draft|compose|rewrite|re-write|proofread|translate|polish|edit|review|fix|"
-    r"improve|generate)\b(?: (?:me|up|out))? (?:a|an|my|the|this|that|some|our)\b", re.I)
+    r"improve|generate|create)\b(?: (?:me|up|out))? (?:a|an|my|the|this|that|some|our)\s+"
+    r"(?:[\w'’-]+\s+){0,3}?(?:cover letters?|cvs?|resumes?|résumés?|e-?mails?|messages?|"
+    r"letters?|bios?|profiles?|headlines?|code|functions?|scripts?|programs? in|queries|query|"
+    r"poems?|essays?|applications?|statements?|summary of (?:me|myself))\b", re.I)
 _SENTENCES = re.compile(r"(?<=[.!?])\s+")
 _GLUE = frozenset(["and", "or", "but", "then", "also", "so", "now", "please", "just", "first"])
 _LEADING_GLUE = re.compile(rf"^\s*(?:(?:{'|'.join(sorted(_GLUE))})\b[\s,]*)+", re.I)

@@ -228,7 +228,7 @@ def fix_spacing(text: str) -> str:
     text = _JOINED_SENTENCES.sub(_full_stop_unless_code, text)
     text = re.sub(r"\?\.(?=[A-Z])", "? ", text)
     text = re.sub(r"(?<=[a-z])([:.!?])(?=[A-Z][a-z])", r"\1 ", text)
-    text = re.sub(r"(?<=[a-z]{2})([.!?])(?=I\s)", r"\1 ", text)  # "…learning.I have seen"
+    text = re.sub(r"(?<=[a-z]{2})([.!?])(?=I(?:\s|['’]))", r"\1 ", text)  # "…learning.I have"
     text = re.sub(r"(?<=[a-z]\)):(?=[A-Z][a-z])", ": ", text)  # "(from Adam Grant):Can I…"
     text = re.sub(r"[ \t]+\n", "\n", text)
     return re.sub(r"\n{3,}", "\n\n", text)

@@ -85,9 +85,10 @@ def test_a_link_card_glued_onto_the_next_text_is_split_and_names_are_kept():
 def test_a_full_stop_or_colon_glued_to_the_next_sentence_gets_its_space():
     """Visitor trial 20 read "…not necessary machine learning.I have seen…" and
     "…criteria (from Adam Grant):Can I offer…" in answers."""
-    glued = "It works not only in machine learning.I have seen it. (from Adam Grant):Can I?"
+    glued = ("It works not only in machine learning.I have seen it. (from Adam Grant):Can I? "
+             "It was fine.I’m sure.")
     assert fix_spacing(glued) == ("It works not only in machine learning. I have seen it. "
-                                  "(from Adam Grant): Can I?")
+                                  "(from Adam Grant): Can I? It was fine. I’m sure.")
     kept = "See DeepLearning.AI, e.g.I think, at mlmentorship.github.io in code."
     assert fix_spacing(kept) == kept
 

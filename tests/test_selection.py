@@ -15,6 +15,7 @@ from chat.answerers import (
     asked_shape,
     cover_parts,
     firsthand,
+    nested,
     outvoted,
     points,
     prose_words,
@@ -512,6 +513,10 @@ def test_a_sentence_cut_from_a_quotation_loses_its_unpaired_mark():
     (_, quote, _), = points(draft.text)
     assert quote.endswith("their experiences.") and '"' not in quote, draft.text
     assert quote_found(quote, passage.text)
+    assert nested("What can I help with?”") == "What can I help with?"
+    assert nested("“AI is the new electricity.") == "AI is the new electricity."
+    paired = 'I bought a 15" laptop called "the brick"'
+    assert nested(paired) == paired, "marks that pair stay, and a mark inside is left alone"
 
 
 def test_a_link_whose_words_only_point_keeps_its_address():

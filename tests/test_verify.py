@@ -116,6 +116,11 @@ def test_career_questions_near_those_shapes_are_left_alone(question):
     ("should I write a blog?", False),
     ("What should I write in a cold message to a mentor?", False),
     ("can you help me write a cover letter? also how do I find a mentor?", False),
+    ("Help me improve my chances of finding a mentor", False),
+    ("Can you review the steps to move from IT services into ML?", False),
+    ("Generate a list of websites where I can find a mentor", False),
+    ("Could you review some questions for an informational interview?", False),
+    ("Improve my odds of getting a job in AI. Any tips", False),
 ])
 def test_a_request_to_write_something_is_told_apart_from_a_question(request_, asks):
     """Visitor trial 20: "can you write my cover letter…" was answered with
