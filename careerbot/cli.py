@@ -225,7 +225,7 @@ def chat() -> None:
 @app.command("eval")
 def eval_command(
     split: Annotated[str, typer.Option(help="Which metrics to print: dev (tuned on), holdout "
-                                       "(a later writer on dev topics, never tuned on), test "
+                                       "(two later writers, never tuned on), test "
                                        "(frozen, never tuned on) or all.")] = "all",
     as_json: Annotated[bool, typer.Option("--json", help="Print one metrics object (of "
                                           "--split) as the last line of stdout.")] = False,
