@@ -6,7 +6,9 @@ question in the refusal check. The fix is deliberately narrow:
 
 - a word the corpus uses is never changed ("kaggle", "vLookUp", "DP-203");
 - a word English knows (symspellpy's shipped frequency dictionary, 82k words)
-  is never changed either: "wear" is not a typo of "year", and a question
+  is never changed either, unless the corpus spells it another way
+  ("imposter" for "impostor", "specialize" for "specialise":
+  ``VARIANT_ENDINGS``): "wear" is not a typo of "year", and a question
   about clothes must stay one; nor is a known word with a prefix the
   dictionary lacks ("unsupportive" is not "supportive": the correction
   turned a visitor's complaint into its opposite, visitor trial 6);
@@ -33,6 +35,13 @@ LONG_WORD = 7   # from this length on, two edits are allowed
 PREFIXES = ("un", "in", "im", "il", "ir", "dis", "non", "mis", "anti", "over", "under",
             "re", "pre", "self", "co")
 
+# Endings that spell one word two ways (British and American, -er and -or):
+# a word the corpus lacks becomes the corpus's spelling of it.
+VARIANT_ENDINGS = tuple((a, b) for x, y in (
+    ("ise", "ize"), ("ised", "ized"), ("ising", "izing"), ("isation", "ization"),
+    ("yse", "yze"), ("our", "or"), ("ours", "ors"), ("tre", "ter"), ("ter", "tor"),
+    ("ters", "tors"), ("ogue", "og"),
+) for a, b in ((x, y), (y, x)))
 _WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
 
 
@@ -69,6 +78,9 @@ class Speller:
         from symspellpy import Verbosity
 
         lower = word.lower()
+        if len(lower) >= MIN_LENGTH and lower not in self.vocabulary \
+                and (variant := self._variant(lower)):
+            return variant
         if (len(lower) < MIN_LENGTH or not lower.isalpha() or self._known(lower)
                 or any(self._known(rest) for rest in _unprefixed(lower))):
             return word
@@ -79,6 +91,18 @@ class Speller:
         doubled = [s.term for s in found if _typed_twice(lower, s.term)]  # "writte"
         omitted = [s.term for s in found if _left_out_of(lower, s.term)]  # "wich"
         return (doubled or omitted or [found[0].term])[0]
+
+    def _variant(self, lower: str) -> str | None:
+        """The corpus's spelling of a word it spells another way ("imposter" for
+        its "impostor", "specialize" for "specialise"): both are English, so the
+        word was never corrected, and "how do i stop feeling like an imposter"
+        was refused (visitor trial 21)."""
+        for typed, corpus in VARIANT_ENDINGS:
+            if lower.endswith(typed) and len(lower) - len(typed) >= 3:
+                candidate = lower[: -len(typed)] + corpus
+                if candidate in self.vocabulary:
+                    return candidate
+        return None
 
     def _known(self, lower: str) -> bool:
         return lower in self.vocabulary or lower in english_words()

@@ -70,3 +70,14 @@ def test_every_prefix_a_word_starts_with_is_tried():
 def test_a_typo_after_a_prefix_is_still_corrected(speller):
     assert speller.correct("how do i prepare for an intervew") == \
         "how do i prepare for an interview"
+
+
+def test_a_word_the_corpus_spells_another_way_takes_the_corpus_spelling():
+    """Visitor trial 21: "how do i stop feeling like an imposter" was refused
+    beside the chapter "Overcoming Impostor Syndrome": both spellings are
+    English, so the word was never corrected."""
+    speller = Speller(Counter({"impostor": 3, "specialise": 2, "mentor": 9, "four": 1}))
+    assert speller.word("imposter") == "impostor"
+    assert speller.word("specialize") == "specialise"
+    assert speller.word("four") == "four" and speller.word("mentor") == "mentor"
+    assert speller.word("later") == "later", "only towards a word the corpus uses"
