@@ -529,13 +529,13 @@ def _unpaired_edge_mark_dropped(quote: str) -> str:
     of "…connects women with mentors. They shared great stories." ended
     “…stories."” in the answer, and "…what can I help with?”" ended on a mark
     that closes nothing. A mark at either end of the quote that pairs with none
-    inside it goes; marks that pair, and any inside, stay."""
+    inside it goes, and a curly one anywhere ("…5 minutes or less?” [low
+    cost…", visitor trial 21); marks that pair stay, and a straight one inside
+    (15" is an inch)."""
     unpaired = _unpaired_marks(quote)
-    if len(quote) - 1 in unpaired:
-        quote = quote[:-1]
-    if 0 in unpaired:
-        quote = quote[1:]
-    return quote
+    curly = {i for i in unpaired if quote[i] in "“”"}  # never an inch mark: any may go
+    drop = curly | unpaired & {0, len(quote) - 1}
+    return "".join(ch for i, ch in enumerate(quote) if i not in drop)
 
 
 def _unpaired_marks(text: str) -> set[int]:

@@ -515,6 +515,8 @@ def test_a_sentence_cut_from_a_quotation_loses_its_unpaired_mark():
     assert quote_found(quote, passage.text)
     assert nested("What can I help with?”") == "What can I help with?"
     assert nested("“AI is the new electricity.") == "AI is the new electricity."
+    assert nested("Will it take 5 minutes or less?” [low cost]") == \
+        "Will it take 5 minutes or less? [low cost]"
     paired = 'I bought a 15" laptop called "the brick"'
     assert nested(paired) == paired, "marks that pair stay, and a mark inside is left alone"
 
