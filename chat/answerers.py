@@ -521,10 +521,10 @@ def nested(quote: str) -> str:
     """A quote's own quotation marks made single, as a quote inside a quote is
     written: a unit opening on Ng's “AI is the new electricity…” read
     "““AI is the new electricity" inside the answer's marks (visitor trial 15)."""
-    return _unpaired_edge_mark_dropped(quote).replace("“", "‘").replace("”", "’")
+    return _unpaired_marks_dropped(quote).replace("“", "‘").replace("”", "’")
 
 
-def _unpaired_edge_mark_dropped(quote: str) -> str:
+def _unpaired_marks_dropped(quote: str) -> str:
     """A unit cut from inside a quotation keeps one of its marks: the last sentence
     of "…connects women with mentors. They shared great stories." ended
     “…stories."” in the answer, and "…what can I help with?”" ended on a mark
@@ -547,9 +547,11 @@ def _unpaired_marks(text: str) -> set[int]:
         for i, ch in enumerate(text):
             if ch not in (opening, closing):
                 continue
-            opens = ch == opening if opening != closing else \
-                (i == 0 or text[i - 1] in " \t\n([") and i + 1 < len(text) \
-                and not text[i + 1].isspace()
+            if opening != closing:
+                opens = ch == opening
+            else:
+                after_space = i == 0 or text[i - 1] in " \t\n(["
+                opens = after_space and i + 1 < len(text) and not text[i + 1].isspace()
             if opens:
                 stack.append(i)
             elif stack:
@@ -739,6 +741,11 @@ def more_of_the_same(scored: list[Scored], chosen: list[Scored], shown: list[Sen
     return extra
 
 
+def _holds(unit: str, other: str) -> bool:
+    """Does a unit's text hold another's (an FAQ unit its answer's sentences)?"""
+    return other.lower() in unit.lower()
+
+
 def _with_gaps(units: list[Sentence], passage: Passage) -> list[str]:
     """The units' texts, one that does not follow the one before it in the
     passage marked with "…" (a labelled answer after its question: the label
@@ -747,9 +754,8 @@ def _with_gaps(units: list[Sentence], passage: Passage) -> list[str]:
     texts = [readable(units[0].text) or units[0].text]
     for previous, unit in zip(units, units[1:], strict=False):
         text = readable(unit.text) or unit.text
-        between = [u.text.lower() for u in passage.sentences
-                   if previous.index < u.index < unit.index]
-        follows = all(b in previous.text.lower() for b in between)
+        follows = all(_holds(previous.text, u.text) for u in passage.sentences
+                      if previous.index < u.index < unit.index)
         texts.append(text if follows or text.startswith("…") else "… " + text)
     return texts
 
@@ -801,14 +807,14 @@ def _goes_on(item: Scored, places: dict[tuple[int, int], Scored], best: float,
     projects and 1 larger-scale group project…", visitor trial 20)."""
     index = item.sentence.index + 1
     after = places.get((item.passage, index))
-    while after is not None and after.sentence.text.lower() in item.sentence.text.lower():
+    while after is not None and _holds(item.sentence.text, after.sentence.text):
         index += 1
         after = places.get((item.passage, index))
     if after is None or after.score < SECOND_RATIO * best or ITEM_SEP in item.sentence.text \
             or _ASKS_FIRST.match(after.sentence.text):
         return []
     text = readable(after.sentence.text)
-    if text is None or text.lower() in item.sentence.text.lower() \
+    if text is None or _holds(item.sentence.text, text) \
             or prose_words(text) > room:
         return []
     return [after.sentence]

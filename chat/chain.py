@@ -356,8 +356,7 @@ class Chain:
         if best is None:
             return None
         draft = self.extractive.compose([best], ctx.passages)
-        checked = verify(draft.text, shown_whole(ctx.passages, draft.quotes, ctx.snapshot),
-                         draft.quotes)
+        checked = _checked(draft, ctx.passages, ctx.snapshot)
         return checked if checked.ok else None
 
     def _quoted(self, ctx: _Context) -> Answer:
@@ -369,8 +368,7 @@ class Chain:
                 passages: list[Passage] | None = None) -> Answer:
         """The checked answer; ``passages`` are what ``draft`` cites, if not those
         retrieved for the question."""
-        shown = shown_whole(passages or ctx.passages, draft.quotes, ctx.snapshot)
-        checked = verify(draft.text, shown, draft.quotes)
+        checked = _checked(draft, passages or ctx.passages, ctx.snapshot)
         if not checked.ok:
             return self._refusal(ctx)
         text = "\n".join(" ".join(line.split()) for line in checked.text.splitlines()
@@ -378,6 +376,11 @@ class Chain:
         return Answer(question=ctx.question, answer=text, refused=False,
                       citations=checked.citations, query=ctx.query.condensed,
                       notice=ctx.notice, backend=backend, retrieved=ctx.passages)
+
+
+def _checked(draft: Draft, passages: list[Passage], snapshot: IndexSnapshot) -> Verified:
+    """The draft verified against its passages as their citations show them."""
+    return verify(draft.text, shown_whole(passages, draft.quotes, snapshot), draft.quotes)
 
 
 def shown_whole(passages: list[Passage], quotes: dict[int, list[str]],

@@ -12,6 +12,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from core.text import SENTENCE_BREAK
+
 MAX_CHARS = 2000
 
 _INJECTION = re.compile(
@@ -75,7 +77,6 @@ _WRITE_FOR_ME = re.compile(
     r"(?:[\w'’-]+\s+){0,3}?(?:cover letters?|cvs?|resumes?|résumés?|e-?mails?|messages?|"
     r"letters?|bios?|profiles?|headlines?|code|functions?|scripts?|programs? in|queries|query|"
     r"poems?|essays?|applications?|statements?|summary of (?:me|myself))\b", re.I)
-_SENTENCES = re.compile(r"(?<=[.!?])\s+")
 _GLUE = frozenset(["and", "or", "but", "then", "also", "so", "now", "please", "just", "first"])
 _LEADING_GLUE = re.compile(rf"^\s*(?:(?:{'|'.join(sorted(_GLUE))})\b[\s,]*)+", re.I)
 
@@ -142,7 +143,7 @@ _DOCUMENT_INSTRUCTION = re.compile(
 def asks_to_write(text: str) -> bool:
     """Is the message a request to write or edit something for the visitor, with
     no question besides it ("…at google? my name is priya" asks nothing more)?"""
-    sentences = [x for x in _SENTENCES.split(text.strip()) if x.strip()]
+    sentences = [x for x in SENTENCE_BREAK.split(text.strip()) if x.strip()]
     requests = [x for x in sentences if _WRITE_FOR_ME.search(x)]
     return bool(requests) and all(x in requests or not _ASKS.search(x) for x in sentences)
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 from chat.condense import looks_like_follow_up
 from chat.spelling import Speller
-from core.text import ITEM_SEP, strip_markers, tokenize
+from core.text import ITEM_SEP, SENTENCE_BREAK, strip_markers, tokenize
 
 # Words that point back at the conversation. With history present, a question
 # holding one is also searched with the previous turn; the fusion keeps the
@@ -98,7 +98,6 @@ _ABOUT_THE_CHAT = frozenset(tokenize(
     "it them in a few short shortly three 3 two 2 five 5 four 4 quick quickly again "
     "brief briefly words one sentence you've we've i've you have we have discussed talked "
     "covered mentioned gave shown showed"))
-_SENTENCE_END = re.compile(r"(?<=[.?!])\s+")
 # "who wrote that?", "who's the author?", "whats the writer's name": a question about a
 # document's byline, which its text rarely holds (visitor trial 10: "who wrote that?"
 # after three answers from Anirban's essay got quotes about Lara Hogan's books).
@@ -168,7 +167,7 @@ def _bare(word: str) -> str:
 
 def question_sentences(text: str) -> str:
     """The sentences that ask: those ending in "?", else the last sentence."""
-    sentences = [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
+    sentences = [s.strip() for s in SENTENCE_BREAK.split(text) if s.strip()]
     asking = [s for s in sentences if s.endswith("?")]
     return " ".join(asking[-2:]) if asking else (sentences[-1] if sentences else text)
 
@@ -264,7 +263,7 @@ def _listed(answer: str) -> list[str]:
     # no introduced list: a sentence naming three short things or more, "He lists
     # the topics as ML skills, deep learning, maths and software development."
     # (the first item carries the sentence's start).
-    named = [items for items in map(_prose_items, _SENTENCE_END.split(_said_words(answer)))
+    named = [items for items in map(_prose_items, SENTENCE_BREAK.split(_said_words(answer)))
              if all(len(i.split()) <= ITEM_WORDS for i in items[1:])]
     return max(named, key=len, default=[])
 

@@ -31,6 +31,7 @@ _EXPORTS = {
     "HEADING": "core.text",
     "ITEM_SEP": "core.text",
     "QUOTE_MARKS": "core.text",
+    "SENTENCE_BREAK": "core.text",
     "comparable": "core.text",
     "MARKER": "core.text",
     "MARKER_RUN": "core.text",

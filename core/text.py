@@ -76,6 +76,7 @@ def comparable(text: str) -> str:
     return " ".join(text.lower().translate(QUOTE_MARKS).split())
 
 ITEM_SEP = "; "  # between the items of a list unit (see ``chat.answerers.quote_found``)
+SENTENCE_BREAK = re.compile(r"(?<=[.?!])\s+")  # between a visitor's sentences
 # A Markdown heading line: its level marks (group 1) and its words (group 2),
 # closing marks aside. Chunks are cut at these; a quote's section is read by them.
 HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$", re.M)
