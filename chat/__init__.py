@@ -24,6 +24,7 @@ _EXPORTS = {
     "MEASURED": "chat.refusal",
     "BEFORE_QUESTIONS": "chat.refusal",
     "BEFORE_FOLLOW_UPS": "chat.refusal",
+    "BEFORE_UNCOVERED": "chat.refusal",
     "SIGNALS": "chat.refusal",
     "CalibrationError": "chat.refusal",
     "Decision": "chat.refusal",

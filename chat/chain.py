@@ -271,7 +271,7 @@ class Chain:
         generic = self.refusal.generic(vectors[0])
         terms = set(tokenize(query.own))
         signals = measure(terms, vectors[0], passages, snapshot, domain, generic, vectors,
-                          query.follow_up)
+                          query.follow_up, self.refusal.uncovered(vectors[0]))
         decision = self.refusal.decide(signals, names_an_author(terms, snapshot.authors))
         if not decision.answer and names_a_title(terms, passages):
             decision = Decision(True, "names a title", decision.support)

@@ -38,9 +38,11 @@ from core.types import Passage, searched
 # ``support.held_out_batches``). A follow-up's ``found`` is read
 # (``follow_up_found``): it tells a pointer back from a new topic.
 SIGNALS = ("best_sentence", "best_passage", "domain", "generic", "best_question",
-           "follow_up", "follow_up_found")
+           "follow_up", "follow_up_found", "uncovered")
 MEASURED = ("best_sentence", "best_passage", "coverage", "found", "domain", "generic",
-            "best_question", "follow_up", "follow_up_found")
+            "best_question", "follow_up", "follow_up_found", "uncovered")
+BEFORE_UNCOVERED = ("best_sentence", "best_passage", "domain", "generic", "best_question",
+                    "follow_up", "follow_up_found")  # stop 30's set
 BEFORE_FOLLOW_UPS = ("best_sentence", "best_passage", "domain", "generic",
                      "best_question")  # stop 27's first set
 BEFORE_QUESTIONS = ("best_sentence", "best_passage", "domain", "generic")  # stop 26's set
@@ -63,6 +65,7 @@ class Signals:
     generic: float        # closeness to general career questions (see ``Refusal.generic``)
     best_question: float = 0.0  # cosine of the closest question the documents answer
     follow_up: float = 0.0      # 1 when the question was read with the earlier turn
+    uncovered: float = 0.0      # closeness to career questions the corpus does not answer
 
     @property
     def follow_up_found(self) -> float:
@@ -104,7 +107,8 @@ def _shares(terms: set[str], idf, known: set[str] | dict, found: set[str]) -> tu
 
 def measure(terms: set[str], own: np.ndarray, passages: list[Passage],
             snapshot, domain: float, generic: float,
-            texts: list[np.ndarray] = (), follow_up: bool = False) -> Signals:
+            texts: list[np.ndarray] = (), follow_up: bool = False,
+            uncovered: float = 0.0) -> Signals:
     """The signals for one question.
 
     ``terms`` and ``own`` (its embedding) are the question's own words, filler
@@ -138,7 +142,7 @@ def measure(terms: set[str], own: np.ndarray, passages: list[Passage],
     coverage, in_passages = _shares(terms, snapshot.idf, snapshot.df, found)
     asked = max((snapshot.best_question(v) for v in (own, *texts)), default=0.0)
     return Signals(best_sentence, best_passage, coverage, in_passages, domain, generic, asked,
-                   float(follow_up))
+                   float(follow_up), uncovered)
 
 
 def names_a_title(terms: set[str], passages: list[Passage]) -> bool:
@@ -179,11 +183,22 @@ def names_an_author(terms: set[str], authors: Mapping[str, frozenset[str]]) -> b
     return False
 
 
+def _nearest(examples: np.ndarray | None, vector: np.ndarray) -> float:
+    """Mean cosine of the ``GENERIC_NEIGHBOURS`` examples closest to ``vector``."""
+    if examples is None or not len(examples):
+        return 0.0
+    sims = examples @ vector
+    k = min(GENERIC_NEIGHBOURS, len(sims))
+    return float(np.mean(np.partition(sims, -k)[-k:]))
+
+
 class Refusal:
     """The two calibrated models; built once from the calibration file."""
 
-    def __init__(self, calibration: dict, examples: np.ndarray | None = None) -> None:
+    def __init__(self, calibration: dict, examples: np.ndarray | None = None,
+                 uncovered: np.ndarray | None = None) -> None:
         self._examples = examples  # embeddings of general career questions
+        self._uncovered = uncovered  # ...and of career questions the corpus does not answer
         try:
             dom, sup = calibration["domain"], calibration["support"]
             self._domain_w = np.asarray(dom["weights"], dtype=np.float32)
@@ -210,6 +225,8 @@ class Refusal:
         try:
             calibration = json.loads(path.read_text(encoding="utf-8"))
             examples = np.load(path.parent / calibration["generic"]["examples"])
+            uncovered = calibration.get("uncovered", {}).get("examples")
+            uncovered = np.load(path.parent / uncovered) if uncovered else None
         except (OSError, ValueError, KeyError) as exc:
             raise CalibrationError(f"cannot read calibration {path}: {exc!r}") from exc
         fitted = calibration.get("embedding_model")
@@ -218,7 +235,8 @@ class Refusal:
                 f"{path} was calibrated for embedding model {fitted!r}, not "
                 f"{embedding_model!r}: run `careerbot calibrate` with "
                 "CAREERBOT_CALIBRATION_FILE naming a file for this model")
-        return cls(calibration, examples.astype(np.float32))
+        return cls(calibration, examples.astype(np.float32),
+                   None if uncovered is None else uncovered.astype(np.float32))
 
     def generic(self, vector: np.ndarray) -> float:
         """How close the question is to general career questions (mean cosine of
@@ -228,12 +246,18 @@ class Refusal:
         much closer to generic ones ("what salary can I expect in Berlin?") than
         to any corpus sentence is likely one the corpus does not answer.
         """
-        if self._examples is None or not len(self._examples):
-            return 0.0
-        sims = self._examples @ vector
-        k = min(GENERIC_NEIGHBOURS, len(sims))
-        top = np.partition(sims, -k)[-k:]
-        return float(np.mean(top))
+        return _nearest(self._examples, vector)
+
+    def uncovered(self, vector: np.ndarray) -> float:
+        """How close the question is to career questions written, by readers of
+        the corpus, as ones it does not answer (``evals/background/uncovered.txt``).
+
+        ``best_question`` is the nearest question the documents answer; this is
+        its counterpart, so the two are a nearest-neighbour vote in the space
+        where MiniLM is good (question against question). ``generic`` was
+        written without the corpus, so it holds covered questions too.
+        """
+        return _nearest(self._uncovered, vector)
 
     def domain(self, vector: np.ndarray) -> float:
         """Log-odds that a question with this embedding is about careers."""

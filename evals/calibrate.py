@@ -64,7 +64,8 @@ FINGERPRINTED = ("core/text.py", "chat/adapter.py", "chat/query.py", "chat/spell
                  "chat/refusal.py", "chat/retriever.py", "chat/answerers.py", "chat/chain.py",
                  "chat/guard.py", "chat/condense.py",
                  "evals/calibrate.py", "evals/reference_qa.jsonl",
-                 "evals/background/in-domain.txt", "evals/background/off-domain.txt")
+                 "evals/background/in-domain.txt", "evals/background/off-domain.txt",
+                 "evals/background/uncovered.txt")
 
 
 def fingerprint(root: Path = ROOT) -> str:
@@ -152,8 +153,12 @@ def batch(item: dict) -> str:
 
 def choose_target(prepared: list, signals: tuple[str, ...]) -> tuple[float, dict]:
     """The largest of ``TARGETS`` under which every writing batch, held out in
-    turn, is refused ``NEW_WRITER_FALSE_REFUSALS`` of the time or less (the
-    smallest if none qualifies), with every candidate's held-out figures.
+    turn, is refused ``NEW_WRITER_FALSE_REFUSALS`` of the time or less, with
+    every candidate's held-out figures. If none qualifies: the largest of those
+    whose worst batch fares best (a smaller target that refuses the worst
+    writer no less often only refuses fewer out-of-scope questions: stop 31,
+    with ``uncovered``, 0.01 and 0.005 both left batch d at 2.6%, and refused
+    0.88 and 0.79 of the out-of-scope ones).
     The worst batch, not the mean: a visitor is one writer, and the one
     unlike the rest is the case to hold for. This leans cautious (by chance
     alone some batch of writers alike misses a quantile met on the others):
@@ -165,7 +170,8 @@ def choose_target(prepared: list, signals: tuple[str, ...]) -> tuple[float, dict
         tried[str(target)] = _summary(report)
         if tried[str(target)].get("worst_false_refusal_rate", 0.0) <= NEW_WRITER_FALSE_REFUSALS:
             return target, tried
-    return TARGETS[-1], tried
+    worst = {t: tried[str(t)].get("worst_false_refusal_rate", 0.0) for t in TARGETS}
+    return max(t for t in TARGETS if worst[t] == min(worst.values())), tried
 
 
 def _summary(report: dict) -> dict[str, float]:
@@ -213,27 +219,38 @@ def held_out_batches(prepared: list, sets: dict[str, tuple[str, ...]],
 
 
 def calibrate(chain, items: list[dict], corpus_sentences: list[str]
-              ) -> tuple[dict, np.ndarray, np.ndarray]:
+              ) -> tuple[dict, dict[str, np.ndarray], np.ndarray]:
     """Fit the query adapter, then both refusal models on dev ``items``; returns
-    the calibration file's content, the embeddings of the general career
-    questions and the adapter's matrix (``write`` saves all three)."""
-    from chat.refusal import BEFORE_FOLLOW_UPS, BEFORE_QUESTIONS, MEASURED, SIGNALS, Refusal
+    the calibration file's content, the embeddings of the background questions
+    the support model reads (general career questions, and ones the corpus does
+    not answer) and the adapter's matrix (``write`` saves them all)."""
+    from chat.refusal import (
+        BEFORE_FOLLOW_UPS,
+        BEFORE_QUESTIONS,
+        BEFORE_UNCOVERED,
+        MEASURED,
+        SIGNALS,
+        Refusal,
+    )
 
     dev = [i for i in items if i.get("split") == "dev"]
     matrix, adapter = fit_adapter(chain.retriever.snapshot(), chain.embedder, dev)
     chain.retriever.adapter = QueryAdapter(matrix)  # the signals below are measured with it
     domain = fit_domain(chain.embedder, corpus_sentences)
     examples = chain.embedder.embed(_lines(BACKGROUND / "in-domain.txt")).astype(np.float16)
+    uncovered = chain.embedder.embed(_lines(BACKGROUND / "uncovered.txt")).astype(np.float16)
     provisional = {"domain": {**domain, "threshold": -1e9, "override_best_sentence": 1.0},
                    "support": {"signals": list(SIGNALS), "mean": [0.0] * len(SIGNALS),
                                "scale": [1.0] * len(SIGNALS), "weights": [0.0] * len(SIGNALS),
                                "bias": 0.0, "threshold": 0.0}}
-    chain.refusal = Refusal(provisional, examples.astype(np.float32))
+    chain.refusal = Refusal(provisional, examples.astype(np.float32),
+                            uncovered.astype(np.float32))
     measured = [(item, chain.signals(item["question"], item.get("history"))) for item in dev]
     prepared = [(item, signals) for item, signals in measured if signals is not None]
     target, targets = choose_target(prepared, SIGNALS)
     choice = choose_thresholds(prepared, target)
     held_out = held_out_batches(prepared, {"chosen": SIGNALS, "all measured": MEASURED,
+                                           "without uncovered": BEFORE_UNCOVERED,
                                            "without follow_up": BEFORE_FOLLOW_UPS,
                                            "without best_question": BEFORE_QUESTIONS}, target)
     domain["threshold"], support = choice["domain_threshold"], choice["support"]
@@ -248,11 +265,13 @@ def calibrate(chain, items: list[dict], corpus_sentences: list[str]
             "embedding_model": chain.embedder.name,
             "domain": domain,
             "generic": {"source": "background/in-domain.txt"},
+            "uncovered": {"source": "background/uncovered.txt"},
             "adapter": {"source": "the documents' questions (ingest.questions)", **adapter},
             "support": {"signals": list(SIGNALS), **support,
                         "target_false_refusals": target,
                         "targets_tried": targets,
-                        "held_out_batches": held_out}}, examples, matrix
+                        "held_out_batches": held_out}}, {"generic": examples,
+                                                         "uncovered": uncovered}, matrix
 
 
 def choose_thresholds(prepared: list, target: float = TARGETS[0]) -> dict:
@@ -311,13 +330,15 @@ def answering_chunks(snapshot, embedder, items: list[dict]) -> list[tuple[np.nda
     return [(v, r) for v, (_, r) in zip(vectors, kept, strict=True)]
 
 
-def write(calibration: dict, examples: np.ndarray, path: Path,
+def write(calibration: dict, examples: dict[str, np.ndarray], path: Path,
           matrix: np.ndarray | None = None) -> None:
-    """The calibration file, and beside it the arrays it names: the examples'
-    embeddings and the query adapter's matrix."""
-    name = f"{path.stem}.generic.npy"
-    np.save(path.with_name(name), examples.astype(np.float16))
-    calibration["generic"]["examples"] = name
+    """The calibration file, and beside it the arrays it names: the background
+    questions' embeddings (``generic``, ``uncovered``) and the query adapter's
+    matrix."""
+    for key, vectors in examples.items():
+        name = f"{path.stem}.{key}.npy"
+        np.save(path.with_name(name), vectors.astype(np.float16))
+        calibration[key]["examples"] = name
     if matrix is not None:
         np.save(path.with_name(f"{path.stem}.adapter.npy"), matrix.astype(np.float16))
         calibration["adapter"]["matrix"] = f"{path.stem}.adapter.npy"
