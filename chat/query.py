@@ -58,7 +58,10 @@ _DEFINITE = re.compile(r"\bthe\s+([a-z][a-z'-]*)", re.I)
 ASKING_WORDS = frozenset(tokenize(
     "example examples instance elaborate explain explanation mean meaning more detail "
     "details specific specifically clarify expand tell give show say said talk "
-    "why long take took takes common often usually really true sure so ok okay"))
+    "why long take took takes common often usually really true sure so ok okay "
+    # ...or for the same thing as a list ("can you list the steps", visitor trial 22)
+    "list lists step steps stage stages phase phases name names point points each all "
+    "exactly again briefly summary summarise summarize"))
 
 # Words that carry tone, not topic. Dropped from what is searched; they would
 # otherwise pull the embedding towards chat and count as words the corpus lacks.

@@ -187,6 +187,7 @@ def test_a_follow_up_that_drifts_out_of_scope_is_refused(chain, first, drift):
      "and how long did that take him?"),
     ("what does 'ready, fire, aim' mean?", "can you give an example?"),  # visitor trial 18
     ("Why do people feel like impostors in AI?", "why?"),
+    ("what was the framework in the it services essay?", "can you list the steps"),  # trial 22
 ])
 def test_a_follow_up_that_points_back_is_still_answered(chain, first, follow_up):
     """Its words are in the passages found with the conversation's help: a
@@ -198,7 +199,8 @@ def test_a_follow_up_that_points_back_is_still_answered(chain, first, follow_up)
 def test_a_follow_up_naming_nothing_new_asks_only_for_more():
     said = "Mentors are busy. Its first stage lasted 6-9 months."
     for more in ("why?", "can you give an example?", "how long did that take him?",
-                 "what do you mean?", "ok and how long did the first stage take?"):
+                 "what do you mean?", "ok and how long did the first stage take?",
+                 "can you list the steps", "name them all again"):
         assert asks_only_for_more(more, said), more
     for drift in ("how much do they get paid?", "would that help me get a UK work visa?",
                   "which GPU should I buy for that?"):
