@@ -276,7 +276,7 @@ class Chain:
         if not decision.answer and names_a_title(terms, passages):
             decision = Decision(True, "names a title", decision.support)
         if not decision.answer and query.follow_up \
-                and asks_only_for_more(query.own, f"{query.context} {query.said}"):
+                and asks_only_for_more(query.own, query.context, query.said):
             decision = Decision(True, "asks for more", decision.support)
         return _Context(text, query, vectors[0], passages, signals,
                         decision, topics, guarded.notice, scored, snapshot, _listed(said))

@@ -60,8 +60,11 @@ ASKING_WORDS = frozenset(tokenize(
     "details specific specifically clarify expand tell give show say said talk "
     "why long take took takes common often usually really true sure so ok okay "
     # ...or for the same thing as a list ("can you list the steps", visitor trial 22)
-    "list lists step steps stage stages phase phases name names point points each all "
-    "exactly again briefly summary summarise summarize"))
+    "list lists name names exactly briefly summary summarise summarize"))
+# The parts of a list an answer showed ("can you list the steps"): asking for
+# more only after an answer that showed one. After a refused visa question,
+# "can you list the steps?" asks for the visa's steps (found in review).
+SEQUENCE_WORDS = frozenset(tokenize("step steps stage stages phase phases point points"))
 
 # Words that carry tone, not topic. Dropped from what is searched; they would
 # otherwise pull the embedding towards chat and count as words the corpus lacks.
@@ -369,15 +372,20 @@ def names_another(own: str, previous: str, names: Sequence[str]) -> bool:
                for stems in (set(tokenize(n)) for n in names) if stems)
 
 
-def asks_only_for_more(own: str, conversation: str) -> bool:
+def asks_only_for_more(own: str, asked: str, said: str = "") -> bool:
     """Does a follow-up name nothing the conversation has not: every word of
-    it asks for more ("why?", "can you give an example?") or was in the last
-    question or an answer so far ("how long did that take him?" after
-    "lasted 6-9 months")? Such a question cannot drift out of scope by its words; one
-    that does drift brings words of its own ("…how much do they get paid?",
-    "…a work visa for the UK?"). Visitor trial 18 saw "why?", "can you give an
-    example?" and "ok and how long did that take him?" refused after answers."""
-    return set(tokenize(own)) <= ASKING_WORDS | set(tokenize(conversation))
+    it asks for more ("why?", "can you give an example?"), was in the last
+    question (``asked``) or an answer so far (``said``: "how long did that
+    take him?" after "lasted 6-9 months"), or names the parts of a list an
+    answer showed ("can you list the steps")? Such a question cannot drift out
+    of scope by its words; one that does drift brings words of its own
+    ("…how much do they get paid?", "…a work visa for the UK?"). Visitor
+    trial 18 saw "why?", "can you give an example?" and "ok and how long did
+    that take him?" refused after answers."""
+    known = ASKING_WORDS | set(tokenize(f"{asked} {said}"))
+    if _listed(said):
+        known |= SEQUENCE_WORDS
+    return set(tokenize(own)) <= known
 
 
 def leans_on_history(own: str, previous: str, typed: str = "") -> bool:
@@ -390,7 +398,7 @@ def leans_on_history(own: str, previous: str, typed: str = "") -> bool:
     # one content word at most ("how often?", "why?", "any examples?"), or only
     # words that ask for more ("can you give an example?"): no topic of its own
     if looks_like_follow_up(own) or _REFERS_BACK.search(own) or len(own_words) <= 1 \
-            or own_words <= ASKING_WORDS:
+            or own_words <= ASKING_WORDS | SEQUENCE_WORDS:
         return True
     named = set(tokenize(" ".join(_DEFINITE.findall(own))))
     return bool(named & set(tokenize(previous))) and len(own_words) <= FEW_WORDS

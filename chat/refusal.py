@@ -46,7 +46,7 @@ BEFORE_UNCOVERED = ("best_sentence", "best_passage", "domain", "generic", "best_
 BEFORE_FOLLOW_UPS = ("best_sentence", "best_passage", "domain", "generic",
                      "best_question")  # stop 27's first set
 BEFORE_QUESTIONS = ("best_sentence", "best_passage", "domain", "generic")  # stop 26's set
-GENERIC_NEIGHBOURS = 3
+NEIGHBOURS = 3  # examples averaged by ``generic`` and ``uncovered``
 
 
 class CalibrationError(RuntimeError):
@@ -184,11 +184,11 @@ def names_an_author(terms: set[str], authors: Mapping[str, frozenset[str]]) -> b
 
 
 def _nearest(examples: np.ndarray | None, vector: np.ndarray) -> float:
-    """Mean cosine of the ``GENERIC_NEIGHBOURS`` examples closest to ``vector``."""
+    """Mean cosine of the ``NEIGHBOURS`` examples closest to ``vector``."""
     if examples is None or not len(examples):
         return 0.0
     sims = examples @ vector
-    k = min(GENERIC_NEIGHBOURS, len(sims))
+    k = min(NEIGHBOURS, len(sims))
     return float(np.mean(np.partition(sims, -k)[-k:]))
 
 
@@ -225,7 +225,7 @@ class Refusal:
         try:
             calibration = json.loads(path.read_text(encoding="utf-8"))
             examples = np.load(path.parent / calibration["generic"]["examples"])
-            uncovered = calibration.get("uncovered", {}).get("examples")
+            uncovered = (calibration.get("uncovered") or {}).get("examples")
             uncovered = np.load(path.parent / uncovered) if uncovered else None
         except (OSError, ValueError, KeyError) as exc:
             raise CalibrationError(f"cannot read calibration {path}: {exc!r}") from exc
@@ -235,8 +235,13 @@ class Refusal:
                 f"{path} was calibrated for embedding model {fitted!r}, not "
                 f"{embedding_model!r}: run `careerbot calibrate` with "
                 "CAREERBOT_CALIBRATION_FILE naming a file for this model")
-        return cls(calibration, examples.astype(np.float32),
-                   None if uncovered is None else uncovered.astype(np.float32))
+        model = cls(calibration, examples.astype(np.float32),
+                    None if uncovered is None else uncovered.astype(np.float32))
+        if uncovered is None and model.reads("uncovered"):
+            # read as 0 it would add ~10 log-odds of support: every question answered
+            raise CalibrationError(f"{path} weighs the signal 'uncovered' but names no "
+                                   "examples for it: run careerbot calibrate")
+        return model
 
     def generic(self, vector: np.ndarray) -> float:
         """How close the question is to general career questions (mean cosine of
@@ -262,6 +267,10 @@ class Refusal:
     def domain(self, vector: np.ndarray) -> float:
         """Log-odds that a question with this embedding is about careers."""
         return float(np.dot(self._domain_w, vector)) + self._domain_b
+
+    def reads(self, signal: str) -> bool:
+        """Does the support model give ``signal`` any weight?"""
+        return bool(self._support_w[SIGNALS.index(signal)])
 
     def support(self, signals: Signals) -> float:
         return float(support_probability([signals.as_list()], self._mean, self._scale,

@@ -157,8 +157,8 @@ def choose_target(prepared: list, signals: tuple[str, ...]) -> tuple[float, dict
     every candidate's held-out figures. If none qualifies: the largest of those
     whose worst batch fares best (a smaller target that refuses the worst
     writer no less often only refuses fewer out-of-scope questions: stop 31,
-    with ``uncovered``, 0.01 and 0.005 both left batch d at 2.6%, and refused
-    0.88 and 0.79 of the out-of-scope ones).
+    with ``uncovered``, 0.01 and 0.005 both left batch d at 2.6%, with mean
+    out of scope refused over the batches 0.88 and 0.79).
     The worst batch, not the mean: a visitor is one writer, and the one
     unlike the rest is the case to hold for. This leans cautious (by chance
     alone some batch of writers alike misses a quantile met on the others):

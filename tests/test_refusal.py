@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from dataclasses import fields
 
 import numpy as np
@@ -120,6 +121,20 @@ def test_a_missing_calibration_file_names_the_path(tmp_path):
         Refusal.load(tmp_path / "nowhere.json")
 
 
+def test_a_calibration_weighing_uncovered_without_its_examples_is_refused(tmp_path):
+    """Read as 0, ``uncovered`` would add ~10 log-odds of support to every
+    question: a file that weighs it must name its examples (found in review)."""
+    stored = json.loads(CALIBRATION.read_text(encoding="utf-8"))
+    for name in ("generic", "uncovered", "adapter"):
+        if stored.get(name, {}).get("examples"):
+            shutil.copy(CALIBRATION.parent / stored[name]["examples"], tmp_path)
+    stored.pop("uncovered")
+    path = tmp_path / "calibration.json"
+    path.write_text(json.dumps(stored), encoding="utf-8")
+    with pytest.raises(CalibrationError, match="uncovered"):
+        Refusal.load(path)
+
+
 def test_a_calibration_for_another_embedder_is_refused_with_advice(hash_indexed):
     """Its models read embeddings: with another embedder every decision would be noise."""
     with pytest.raises(CalibrationError, match="calibrated for embedding model "
@@ -180,6 +195,17 @@ def test_a_follow_up_that_drifts_out_of_scope_is_refused(chain, first, drift):
     assert answer.refused
 
 
+def test_asking_for_the_steps_after_a_refusal_is_still_refused(chain):
+    """"can you list the steps" asks for more of a list an answer showed; after
+    a refused question there is none, and the steps asked for are the visa's."""
+    first = "how do I get a UK work visa as a data scientist?"
+    refused = chain.ask(first)
+    assert refused.refused
+    history = [{"role": "user", "content": first},
+               {"role": "assistant", "content": refused.answer}]
+    assert chain.ask("can you list the steps", history).refused
+
+
 @pytest.mark.parametrize(("first", "follow_up"), [
     ("How do I find a mentor in data science?", "what if they say no?"),
     ("What are the three streams of the ML mentorship program?", "how often do they meet?"),
@@ -200,11 +226,15 @@ def test_a_follow_up_naming_nothing_new_asks_only_for_more():
     said = "Mentors are busy. Its first stage lasted 6-9 months."
     for more in ("why?", "can you give an example?", "how long did that take him?",
                  "what do you mean?", "ok and how long did the first stage take?",
-                 "can you list the steps", "name them all again"):
-        assert asks_only_for_more(more, said), more
+                 "can you list them", "name them again"):
+        assert asks_only_for_more(more, "", said), more
     for drift in ("how much do they get paid?", "would that help me get a UK work visa?",
                   "which GPU should I buy for that?"):
-        assert not asks_only_for_more(drift, said), drift
+        assert not asks_only_for_more(drift, "", said), drift
+    framework = "“The framework is below: Accept; Explore; Dig deep; Specialise; Amplify.” [1]"
+    assert asks_only_for_more("can you list the steps", "what was the framework?", framework)
+    assert not asks_only_for_more("can you list the steps", "how do I get a UK work visa?"), \
+        "after a refusal the steps are the visa's, not a list the answer showed"
     assert leans_on_history("can you give an example?", "what does ready, fire, aim mean?")
 
 
