@@ -59,6 +59,8 @@ DOMAIN_QUANTILES = (0.0, 0.005, 0.01, 0.02)  # candidate domain thresholds (dev 
 DOMAIN_C = (0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 SUPPORT_C = 1.0
 FOLDS = 5
+# The support model's nearest-neighbour signals and the background questions each reads.
+EXAMPLES = {"generic": "in-domain.txt", "uncovered": "uncovered.txt"}
 # The files whose change moves the numbers: the question path and the data.
 FINGERPRINTED = ("core/text.py", "chat/adapter.py", "chat/query.py", "chat/spelling.py",
                  "chat/refusal.py", "chat/retriever.py", "chat/answerers.py", "chat/chain.py",
@@ -237,14 +239,14 @@ def calibrate(chain, items: list[dict], corpus_sentences: list[str]
     matrix, adapter = fit_adapter(chain.retriever.snapshot(), chain.embedder, dev)
     chain.retriever.adapter = QueryAdapter(matrix)  # the signals below are measured with it
     domain = fit_domain(chain.embedder, corpus_sentences)
-    examples = chain.embedder.embed(_lines(BACKGROUND / "in-domain.txt")).astype(np.float16)
-    uncovered = chain.embedder.embed(_lines(BACKGROUND / "uncovered.txt")).astype(np.float16)
+    examples = {name: chain.embedder.embed(_lines(BACKGROUND / file)).astype(np.float16)
+                for name, file in EXAMPLES.items()}
     provisional = {"domain": {**domain, "threshold": -1e9, "override_best_sentence": 1.0},
                    "support": {"signals": list(SIGNALS), "mean": [0.0] * len(SIGNALS),
                                "scale": [1.0] * len(SIGNALS), "weights": [0.0] * len(SIGNALS),
                                "bias": 0.0, "threshold": 0.0}}
-    chain.refusal = Refusal(provisional, examples.astype(np.float32),
-                            uncovered.astype(np.float32))
+    chain.refusal = Refusal(provisional, examples["generic"].astype(np.float32),
+                            examples["uncovered"].astype(np.float32))
     measured = [(item, chain.signals(item["question"], item.get("history"))) for item in dev]
     prepared = [(item, signals) for item, signals in measured if signals is not None]
     target, targets = choose_target(prepared, SIGNALS)
@@ -264,14 +266,12 @@ def calibrate(chain, items: list[dict], corpus_sentences: list[str]
             "fingerprint": fingerprint(),
             "embedding_model": chain.embedder.name,
             "domain": domain,
-            "generic": {"source": "background/in-domain.txt"},
-            "uncovered": {"source": "background/uncovered.txt"},
+            **{name: {"source": f"background/{file}"} for name, file in EXAMPLES.items()},
             "adapter": {"source": "the documents' questions (ingest.questions)", **adapter},
             "support": {"signals": list(SIGNALS), **support,
                         "target_false_refusals": target,
                         "targets_tried": targets,
-                        "held_out_batches": held_out}}, {"generic": examples,
-                                                         "uncovered": uncovered}, matrix
+                        "held_out_batches": held_out}}, examples, matrix
 
 
 def choose_thresholds(prepared: list, target: float = TARGETS[0]) -> dict:
