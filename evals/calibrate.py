@@ -148,9 +148,10 @@ def fit_support(features: np.ndarray, labels: np.ndarray, groups: list[str],
 
 def batch(item: dict) -> str:
     """Which writing batch a dev item came from ("d2", "d3": written blind by
-    helpers; "d": the first dev set; "q": legacy), from its id."""
+    helpers; "d": the first dev set; "q": legacy), from its id ("d7a", "d7b"
+    and "d7o": one batch, "d7", whose answerable items two helpers shared)."""
     head = item["id"].split("-")[0] if "-" in item["id"] else "q"
-    return head.rstrip("ao") or head
+    return head.rstrip("abo") or head
 
 
 def choose_target(prepared: list, signals: tuple[str, ...]) -> tuple[float, dict]:

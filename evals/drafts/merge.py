@@ -5,6 +5,7 @@ Every item's split is its topic's split in evals/topics.json; legacy items
 "legacy" and are in neither dev nor test. The fifth writer's items (dev
 topics) and the sixth's (every topic) go to split "holdout" (``HOLDOUT``):
 scored with every build, never calibrated or tuned on (see evals/README.md).
+The seventh writer's (stop 32, dev topics) are dev.
 """
 import json
 from collections import Counter
@@ -18,7 +19,8 @@ HOLDOUT = ("dev5-answerable", "dev5-oos", "dev6-answerable", "dev6-oos")
 out = []
 for name in ("legacy", "dev-answerable", "dev-oos", "test-answerable", "test-oos",
              "dev2-answerable", "dev2-oos", "dev3-answerable", "dev3-oos",
-             "dev4-answerable", "dev4-oos", *HOLDOUT):
+             "dev4-answerable", "dev4-oos", "dev7-answerable-a", "dev7-answerable-b",
+             "dev7-oos", *HOLDOUT):
     for line in (HERE / f"{name}.jsonl").read_text().splitlines():
         if not line.strip():
             continue
