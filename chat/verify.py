@@ -48,11 +48,20 @@ def verify(draft: str, passages: list[Passage], quotes: dict[int, list[str]] | N
         p, quoted = passages[old - 1], (quotes or {}).get(old, [])
         citations.append(Citation(
             n=new, doc_id=p.doc_id, title=p.title, url=p.url, source=p.source,
-            # the section the quote sits under: a resource page is one chunk of three
-            # sections, and its card read "What it is" for every quote (visitor trial 10)
-            heading=section_of(p, quoted[0]) if quoted else p.heading,
+            heading=quoted_sections(p, quoted),
             text=p.text, score=p.score, quote=" ".join(quoted), author=p.author,
         ))
     return Verified(text=text, citations=citations)
 
 
+SECTIONS_SEP = " & "
+
+
+def quoted_sections(passage: Passage, quoted: list[str]) -> str:
+    """The sections a citation's quotes sit under, in quoting order. A resource
+    page is one chunk of three sections: its card read "What it is" for every
+    quote (visitor trial 10), then named only the first quote's section when
+    two points quoted two sections under one [1] (visitor trial 23)."""
+    if not quoted:
+        return passage.heading
+    return SECTIONS_SEP.join(dict.fromkeys(section_of(passage, q) for q in quoted))

@@ -32,6 +32,17 @@ def test_a_citation_names_the_section_its_quote_sits_under_and_the_author():
     assert verify("x [1]", [page]).citations[0].heading == "## What it is"  # nothing quoted
 
 
+def test_a_citation_quoted_under_two_sections_names_both():
+    """Two points quoting two sections of one resource page share one [1]; its
+    card named only the first point's section (visitor trial 23)."""
+    page = Passage(chunk_id="c1", doc_id="resources/dp-203", heading="## What it is",
+                   text="## What it is\nAn exam.\n\n## What the essays say\nHe took it.\n\n"
+                        "## When to use it\nUse it with cloud work.")
+    checked = verify("“Use it with cloud work.” [1] “He took it.” [1]", [page],
+                     {1: ["Use it with cloud work.", "He took it."]})
+    assert checked.citations[0].heading == "When to use it & What the essays say"
+
+
 def test_an_answer_with_no_valid_citation_is_not_ok():
     assert not verify("Made up [7].", _passages(2)).ok
     assert not verify("No markers at all.", _passages(2)).ok
