@@ -380,14 +380,18 @@ def select(scored: list[Scored], shape: str = "",
     """
     if shape:
         plain = {id(s.sentence): s for s in scored}
-        return [plain[id(c.sentence)] for c in select(shape_first(scored, shape, passages))]
+        return [plain[id(c.sentence)]
+                for c in select(shape_first(scored, shape, passages), "", passages)]
     chosen: list[Scored] = []
     shown: list[str] = []
     words = 0
     for item in scored:
-        ratio = SECOND_RATIO if len(chosen) == 1 else KEEP_RATIO
-        if chosen and (item.score < ratio * chosen[0].score or len(chosen) == MAX_SENTENCES):
+        if chosen and (item.score < SECOND_RATIO * chosen[0].score
+                       or len(chosen) == MAX_SENTENCES):
             break
+        if chosen and item.score < KEEP_RATIO * chosen[0].score \
+                and not (len(chosen) == 1 and _same_document(item, chosen[0], passages)):
+            continue
         text = readable(item.sentence.text)
         if text is None or text.lower() in (s.lower() for s in shown):
             continue
@@ -400,6 +404,11 @@ def select(scored: list[Scored], shape: str = "",
         shown.append(text)
         words += n_words
     return chosen
+
+
+def _same_document(a: Scored, b: Scored, passages: list[Passage] | None) -> bool:
+    """Are the two units from one document? (Unknown passages: assume so.)"""
+    return passages is None or passages[a.passage].doc_id == passages[b.passage].doc_id
 
 
 def prose_words(text: str) -> int:
