@@ -25,6 +25,7 @@ _EXPORTS = {
     "BEFORE_QUESTIONS": "chat.refusal",
     "BEFORE_FOLLOW_UPS": "chat.refusal",
     "BEFORE_UNCOVERED": "chat.refusal",
+    "BEFORE_FOREIGN": "chat.refusal",
     "SIGNALS": "chat.refusal",
     "CalibrationError": "chat.refusal",
     "Decision": "chat.refusal",

@@ -270,8 +270,9 @@ class Chain:
         domain = max(self.refusal.domain(v) for v in vectors)
         generic = self.refusal.generic(vectors[0])
         terms = set(tokenize(query.own))
+        foreign = bool(snapshot.speller and snapshot.speller.unknown(query.own))
         signals = measure(terms, vectors[0], passages, snapshot, domain, generic, vectors,
-                          query.follow_up, self.refusal.uncovered(vectors[0]))
+                          query.follow_up, self.refusal.uncovered(vectors[0]), foreign)
         decision = self.refusal.decide(signals, names_an_author(terms, snapshot.authors))
         if not decision.answer and names_a_title(terms, passages):
             decision = Decision(True, "names a title", decision.support)

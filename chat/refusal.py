@@ -38,9 +38,11 @@ from core.types import Passage, searched
 # ``support.held_out_batches``). A follow-up's ``found`` is read
 # (``follow_up_found``): it tells a pointer back from a new topic.
 SIGNALS = ("best_sentence", "best_passage", "domain", "generic", "best_question",
-           "follow_up", "follow_up_found", "uncovered")
+           "follow_up", "follow_up_found", "uncovered", "foreign")
 MEASURED = ("best_sentence", "best_passage", "coverage", "found", "domain", "generic",
-            "best_question", "follow_up", "follow_up_found", "uncovered")
+            "best_question", "follow_up", "follow_up_found", "uncovered", "foreign")
+BEFORE_FOREIGN = ("best_sentence", "best_passage", "domain", "generic", "best_question",
+                  "follow_up", "follow_up_found", "uncovered")  # stop 31's set
 BEFORE_UNCOVERED = ("best_sentence", "best_passage", "domain", "generic", "best_question",
                     "follow_up", "follow_up_found")  # stop 30's set
 BEFORE_FOLLOW_UPS = ("best_sentence", "best_passage", "domain", "generic",
@@ -66,6 +68,7 @@ class Signals:
     best_question: float = 0.0  # cosine of the closest question the documents answer
     follow_up: float = 0.0      # 1 when the question was read with the earlier turn
     uncovered: float = 0.0      # closeness to career questions the corpus does not answer
+    foreign: float = 0.0        # 1 when it names what neither the corpus nor English knows
 
     @property
     def follow_up_found(self) -> float:
@@ -108,7 +111,7 @@ def _shares(terms: set[str], idf, known: set[str] | dict, found: set[str]) -> tu
 def measure(terms: set[str], own: np.ndarray, passages: list[Passage],
             snapshot, domain: float, generic: float,
             texts: list[np.ndarray] = (), follow_up: bool = False,
-            uncovered: float = 0.0) -> Signals:
+            uncovered: float = 0.0, foreign: bool = False) -> Signals:
     """The signals for one question.
 
     ``terms`` and ``own`` (its embedding) are the question's own words, filler
@@ -134,6 +137,11 @@ def measure(terms: set[str], own: np.ndarray, passages: list[Passage],
     Dev follow-ups that drift out of scope were refused 0.28 -> 0.60; on each
     dev writing batch held out in turn, out of scope refused 0.782 -> 0.832 at
     false refusals 1.36% -> 1.88% (docs/ARCHITECTURE.md).
+
+    ``foreign``: the question's own words name something neither the documents
+    nor an English dictionary know (``Speller.unknown``: "sagemaker", "omscs",
+    "tripleten"), a tool, course or company the corpus cannot speak about;
+    typos are corrected towards the corpus before, and filler dropped.
     """
     best_sentence = max((float(np.dot(s.vector, own)) for p in passages for s in p.sentences
                          if s.vector is not None), default=0.0)
@@ -142,7 +150,7 @@ def measure(terms: set[str], own: np.ndarray, passages: list[Passage],
     coverage, in_passages = _shares(terms, snapshot.idf, snapshot.df, found)
     asked = max((snapshot.best_question(v) for v in (own, *texts)), default=0.0)
     return Signals(best_sentence, best_passage, coverage, in_passages, domain, generic, asked,
-                   float(follow_up), uncovered)
+                   float(follow_up), uncovered, float(foreign))
 
 
 def names_a_title(terms: set[str], passages: list[Passage]) -> bool:

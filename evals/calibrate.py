@@ -229,6 +229,7 @@ def calibrate(chain, items: list[dict], corpus_sentences: list[str]
     not answer) and the adapter's matrix (``write`` saves them all)."""
     from chat.refusal import (
         BEFORE_FOLLOW_UPS,
+        BEFORE_FOREIGN,
         BEFORE_QUESTIONS,
         BEFORE_UNCOVERED,
         MEASURED,
@@ -253,6 +254,7 @@ def calibrate(chain, items: list[dict], corpus_sentences: list[str]
     target, targets = choose_target(prepared, SIGNALS)
     choice = choose_thresholds(prepared, target)
     held_out = held_out_batches(prepared, {"chosen": SIGNALS, "all measured": MEASURED,
+                                           "without foreign": BEFORE_FOREIGN,
                                            "without uncovered": BEFORE_UNCOVERED,
                                            "without follow_up": BEFORE_FOLLOW_UPS,
                                            "without best_question": BEFORE_QUESTIONS}, target)

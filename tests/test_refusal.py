@@ -161,6 +161,13 @@ def test_filler_does_not_turn_an_answer_into_a_refusal(chain):
     assert any("andrew-ng" in c.doc_id for c in answer.citations)
 
 
+def test_a_question_naming_a_tool_the_corpus_never_mentions_reads_as_foreign(chain):
+    """The ``foreign`` signal is measured on the visitor's own words, corrected:
+    a tool the documents never name counts, a misspelt corpus word or slang does not."""
+    assert chain.signals("how do i set up a sagemaker notebook for my portfolio?").foreign == 1
+    assert chain.signals("tbh how do i find a mentr for my portfollio").foreign == 0
+
+
 def test_an_off_topic_question_is_refused(chain):
     answer = chain.ask("What's a good recipe for banana bread?")
     assert answer.refused and not answer.citations

@@ -81,3 +81,14 @@ def test_a_word_the_corpus_spells_another_way_takes_the_corpus_spelling():
     assert speller.word("specialize") == "specialise"
     assert speller.word("four") == "four" and speller.word("mentor") == "mentor"
     assert speller.word("later") == "later", "only towards a word the corpus uses"
+
+
+def test_a_name_neither_the_corpus_nor_english_knows_is_unknown():
+    """The support model's ``foreign`` signal: "How do I set up a SageMaker
+    notebook?" names a tool the documents never mention; a slip of a corpus
+    word, an English word and a short word are not unknown."""
+    speller = Speller(Counter({"mentor": 9, "kaggle": 3, "portfolio": 4}))
+    assert speller.unknown("How do I set up a SageMaker notebook for my portfolio?") \
+        == ["sagemaker"]
+    assert speller.unknown("how do i find a mentr on kaggle") == []
+    assert speller.unknown("is the aws cert worth it") == [], "short words are not judged"
