@@ -483,9 +483,22 @@ def readable(text: str) -> str | None:
     if len(text.split()) < MIN_WORDS or text.rstrip().endswith((":", "-", "–", "—", "#")) \
             or _GLUED.search(text):
         return None
-    if _announces(text) or _ABOUT_THE_TEXT.search(text):
+    if _announces(text) or _ABOUT_THE_TEXT.search(text) or _titled(text):
         return None
     return text
+
+
+_CAPITALISED = re.compile(r"[A-Za-z][\w’']*")
+
+
+def _titled(text: str) -> bool:
+    """Is this a title, every word capitalised, cut out of the sentence that
+    names it? "…in her article, Unable To Find The Right Mentor? Maybe You’re
+    The Problem." gave the unit "Maybe You’re The Problem.", quoted to a shy
+    student as if it were advice (visitor trial 23). A list is not a title."""
+    words = _CAPITALISED.findall(text)
+    return ITEM_SEP not in text and len(words) >= MIN_WORDS - 1 \
+        and all(w[0].isupper() for w in words)
 
 
 @lru_cache(maxsize=_JUDGED)

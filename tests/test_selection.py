@@ -305,9 +305,16 @@ def test_each_part_of_a_two_part_question_gets_its_best_unit_first():
     "I will talk more about this in the next chapter.",
     "Above, I described three key steps to building a career in AI, and all of them matter.",
     "I am sure you can answer the following question with quick calculations.",
+    "Maybe You’re The Problem.",  # an article's title cut out of its sentence (trial 23)
 ])
 def test_glued_table_cells_and_cut_off_sentences_are_stubs(stub):
     assert readable(stub) is None
+
+
+def test_a_list_of_capitalised_items_or_a_sentence_naming_people_is_no_title():
+    for text in ("Teamwork; Networking; Personal discipline; Altruism.",
+                 "Andrew Ng Thinks Teams Matter, says a reader.", "Ng founded Coursera and more."):
+        assert readable(text) == text
 
 
 def test_names_with_one_capital_inside_are_not_glue():
