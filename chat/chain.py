@@ -45,22 +45,24 @@ from core.types import Answer, Passage, searched
 
 log = logging.getLogger(__name__)
 
-NOT_COVERED = ("The corpus doesn't cover that, so I can't answer it from my sources. "
-               "It does cover: {topics}.")
+# Said in the visitor's words, not the builders' (visitor trial 23: "corpus" is jargon).
+NOT_COVERED = ("The essays and guides I answer from don't cover that, so I won't guess. "
+               "They cover: {topics}.")
 # A conversation already told what the corpus covers: the list (16 names, about
 # 75 words) is not said again (visitor trial 16 got it with every refusal).
-NOT_COVERED_AGAIN = ("The corpus doesn't cover that, so I can't answer it from my sources; "
-                     "what it does cover is listed above.")
+NOT_COVERED_AGAIN = ("The essays and guides I answer from don't cover that, so I won't "
+                     "guess; what they cover is listed above.")
 LISTED_WITHIN = 2  # replies back that "listed above" may point to
 CLOSEST = (" The closest it comes is “{where}”, which may not be what you asked.")
 # A refusal for a question the corpus may not answer shows the closest passage's
 # best words, cited, so a visitor refused on a covered topic can still read it.
 POINTER = "\nThe closest it comes, which may not be what you asked:\n{point}"
-EMPTY = "Please type a question about careers. The corpus covers: {topics}."
-CANNOT_WRITE = ("I can't write or edit that for you: I answer career questions from the "
-                "corpus's essays and resource pages, quoting the passages I rely on. "
-                "It does cover: {topics}.")
-WELCOME = "Glad to help. Ask me anything else about careers; the corpus covers: {topics}."
+EMPTY = "Please type a question about careers. I answer from essays and guides on: {topics}."
+CANNOT_WRITE = ("I can't write or edit that for you: I answer career questions from "
+                "essays and resource guides, quoting the passages I rely on. "
+                "They cover: {topics}.")
+WELCOME = ("Glad to help. Ask me anything else about careers; my essays and guides "
+           "cover: {topics}.")
 _THANKS = re.compile(r"\W*(?:(?:thanks?|thank you|thx|ty|cheers|great|perfect|awesome|nice|"
                      r"cool|ok(?:ay)?|got it|that helps|very much|so much|a lot)\W*)+", re.I)
 NEIGHBOURS_OF = 3  # the top passages whose neighbouring chunks are added for the answerer

@@ -11,7 +11,7 @@ PHONE = {"width": 390, "height": 844}
 # answer was complete (its source chips, or a refusal, are in the bubble).
 TIMER = """n => {
   window.__t = {start: null, first: null, full: null};
-  const done = b => b.querySelector('.chips') || /doesn't cover|Please type a question/
+  const done = b => b.querySelector('.chips') || /don't cover|Please type a question/
     .test(b.innerText);
   const tick = () => {
     const bots = document.querySelectorAll('#chat .bot');

@@ -103,15 +103,15 @@ def test_a_second_refusal_in_a_conversation_does_not_list_the_topics_again(chain
     A refusal after answers only still lists them, and is still read as a
     refusal by the next follow-up."""
     first = chain.ask("How do I write a cover letter?")
-    assert first.refused and "It does cover:" in first.answer
+    assert first.refused and "They cover:" in first.answer
     answered = chain.ask("How do I find a mentor?")
     history = [{"role": "user", "content": answered.question},
                {"role": "assistant", "content": answered.answer}]
-    assert "It does cover:" in chain.ask("How do I write a cover letter?", history).answer
+    assert "They cover:" in chain.ask("How do I write a cover letter?", history).answer
     history += [{"role": "user", "content": first.question},
                 {"role": "assistant", "content": first.answer}]
     second = chain.ask("what should I wear to an interview?", history)
-    assert second.refused and "It does cover:" not in second.answer
+    assert second.refused and "They cover:" not in second.answer
     assert "listed above" in second.answer
     why = chain.ask("why?", history + [{"role": "user", "content": second.question},
                                       {"role": "assistant", "content": second.answer}])
@@ -119,7 +119,7 @@ def test_a_second_refusal_in_a_conversation_does_not_list_the_topics_again(chain
     later = history + [{"role": "user", "content": answered.question},
                        {"role": "assistant", "content": answered.answer}] * 2
     third = chain.ask("what should I wear to an interview?", later)
-    assert "It does cover:" in third.answer, "a list two answers up is not pointed to"
+    assert "They cover:" in third.answer, "a list two answers up is not pointed to"
 
 
 # Off-topic dev items the calibrated build answers, each a known defect named in
@@ -413,7 +413,7 @@ def test_thanks_gets_a_welcome_not_a_refusal(hash_chain, message):
     history = [{"role": "user", "content": "How do I find a mentor?"},
                {"role": "assistant", "content": "Ask someone whose work you admire [1]."}]
     answer = hash_chain.ask(message, history)
-    assert answer.answer.startswith("Glad to help") and "doesn't cover" not in answer.answer
+    assert answer.answer.startswith("Glad to help") and "don't cover" not in answer.answer
     assert answer.topics and not answer.citations
 
 
@@ -573,7 +573,7 @@ def test_a_request_to_write_a_cover_letter_is_declined_with_what_is_covered(chai
     reply = chain.ask("can you write my cover letter for a junior data scientist role at "
                       "google? my name is priya")
     assert reply.refused and "can't write" in reply.answer and not reply.citations
-    assert "It does cover:" in reply.answer and "Kaggle" in reply.answer
+    assert "They cover:" in reply.answer and "Kaggle" in reply.answer
     history = [{"role": "user", "content": reply.question},
                {"role": "assistant", "content": reply.answer}]
     after = chain.ask("how do I find a mentor?", history)

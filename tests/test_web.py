@@ -317,7 +317,7 @@ def test_refusal_lists_resources_and_starters_come_back(open_page):
     first = page.locator("#suggestions button, #suggestions tr").first.inner_text()
     ask(page, "What is the best recipe for sourdough bread?")
     text = page.locator("#chat .bot").last.inner_text()
-    assert "doesn't cover" in text
+    assert "don't cover" in text
     page.locator("#corpus-sources").get_by_text("All sources in the corpus").click()
     page.wait_for_function(  # the accordion renders its list a moment after it opens
         "() => [...document.querySelectorAll('#corpus-sources li')]"
@@ -338,7 +338,7 @@ def test_a_refusal_points_to_the_closest_passage_which_opens(open_page):
     page = open_page()
     ask(page, "How do I write a cover letter?")
     last = page.locator("#chat .bot").last
-    assert "doesn't cover" in last.inner_text() and "closest it comes" in last.inner_text()
+    assert "don't cover" in last.inner_text() and "closest it comes" in last.inner_text()
     chips = last.locator("details.chip")
     assert chips.count() == 1
     last.get_by_role("link", name="source 1: ").first.click()
