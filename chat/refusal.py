@@ -41,13 +41,11 @@ SIGNALS = ("best_sentence", "best_passage", "domain", "generic", "best_question"
            "follow_up", "follow_up_found", "uncovered", "foreign")
 MEASURED = ("best_sentence", "best_passage", "coverage", "found", "domain", "generic",
             "best_question", "follow_up", "follow_up_found", "uncovered", "foreign")
-BEFORE_FOREIGN = ("best_sentence", "best_passage", "domain", "generic", "best_question",
-                  "follow_up", "follow_up_found", "uncovered")  # stop 31's set
-BEFORE_UNCOVERED = ("best_sentence", "best_passage", "domain", "generic", "best_question",
-                    "follow_up", "follow_up_found")  # stop 30's set
-BEFORE_FOLLOW_UPS = ("best_sentence", "best_passage", "domain", "generic",
-                     "best_question")  # stop 27's first set
-BEFORE_QUESTIONS = ("best_sentence", "best_passage", "domain", "generic")  # stop 26's set
+# Earlier builds' sets, each the signals added before one (calibration compares them).
+BEFORE_FOREIGN = SIGNALS[:SIGNALS.index("foreign")]              # stop 31's set
+BEFORE_UNCOVERED = SIGNALS[:SIGNALS.index("uncovered")]          # stop 30's set
+BEFORE_FOLLOW_UPS = SIGNALS[:SIGNALS.index("follow_up")]         # stop 27's first set
+BEFORE_QUESTIONS = SIGNALS[:SIGNALS.index("best_question")]      # stop 26's set
 NEIGHBOURS = 3  # examples averaged by ``generic`` and ``uncovered``
 
 

@@ -113,7 +113,7 @@ class Speller:
         follow-up with no words of its own and answered with the last topic's
         quotes. Text without letters is not judged here."""
         words = [w.lower() for w in _WORD.findall(text)]
-        return not words or any(self._known(w) or self.word(w).lower() != w for w in words)
+        return not words or not all(self._unrecognised(w) for w in words)
 
     def unknown(self, text: str) -> list[str]:
         """The words of ``text`` that neither the corpus nor English knows and
@@ -122,7 +122,11 @@ class Speller:
         35% of the out-of-scope questions hold one, 10% of the answerable ones
         (slang, "pharma", a home town)."""
         return [w for w in (m.lower() for m in _WORD.findall(text))
-                if len(w) >= MIN_LENGTH and not self._known(w) and self.word(w) == w]
+                if len(w) >= MIN_LENGTH and self._unrecognised(w)]
+
+    def _unrecognised(self, lower: str) -> bool:
+        """Neither the corpus nor English knows the word, and it is no slip of a corpus word."""
+        return not self._known(lower) and self.word(lower).lower() == lower
 
     def correct(self, text: str) -> str:
         """``text`` with every misspelt word replaced; everything else as typed."""
