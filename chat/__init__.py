@@ -26,7 +26,6 @@ _EXPORTS = {
     "BEFORE_FOLLOW_UPS": "chat.refusal",
     "BEFORE_UNCOVERED": "chat.refusal",
     "BEFORE_FOREIGN": "chat.refusal",
-    "BEFORE_SCOPE": "chat.refusal",
     "SIGNALS": "chat.refusal",
     "CalibrationError": "chat.refusal",
     "Decision": "chat.refusal",

@@ -274,8 +274,7 @@ class Chain:
         terms = set(tokenize(query.own))
         foreign = bool(snapshot.speller and snapshot.speller.unknown(query.own))
         signals = measure(terms, vectors[0], passages, snapshot, domain, generic, vectors,
-                          query.follow_up, self.refusal.uncovered(vectors[0]), foreign,
-                          self.refusal.scope(vectors[0]))
+                          query.follow_up, self.refusal.uncovered(vectors[0]), foreign)
         decision = self.refusal.decide(signals, names_an_author(terms, snapshot.authors))
         if not decision.answer and names_a_title(terms, passages):
             decision = Decision(True, "names a title", decision.support)

@@ -13,9 +13,7 @@
    refusal rate on dev. Its strongest signal is how close the question comes
    to a question the documents were written down as answering
    (``ingest.questions``). In-domain but unsupported ("how do I write a cover
-   letter?"): refuse, and say what the corpus has that is closest. One of its
-   signals is a third model over the embedding (``Refusal.scope``): the
-   documents' questions against career questions they leave out.
+   letter?"): refuse, and say what the corpus has that is closest.
 
 Both models and their thresholds live in ``evals/calibration.json``, written by
 ``careerbot calibrate`` (``evals/calibrate.py``) from the data beside it.
@@ -40,11 +38,10 @@ from core.types import Passage, searched
 # ``support.held_out_batches``). A follow-up's ``found`` is read
 # (``follow_up_found``): it tells a pointer back from a new topic.
 SIGNALS = ("best_sentence", "best_passage", "domain", "generic", "best_question",
-           "follow_up", "follow_up_found", "uncovered", "foreign", "scope")
+           "follow_up", "follow_up_found", "uncovered", "foreign")
 MEASURED = ("best_sentence", "best_passage", "coverage", "found", "domain", "generic",
-            "best_question", "follow_up", "follow_up_found", "uncovered", "foreign", "scope")
+            "best_question", "follow_up", "follow_up_found", "uncovered", "foreign")
 # Earlier builds' sets, each the signals added before one (calibration compares them).
-BEFORE_SCOPE = SIGNALS[:SIGNALS.index("scope")]                  # stop 32's set
 BEFORE_FOREIGN = SIGNALS[:SIGNALS.index("foreign")]              # stop 31's set
 BEFORE_UNCOVERED = SIGNALS[:SIGNALS.index("uncovered")]          # stop 30's set
 BEFORE_FOLLOW_UPS = SIGNALS[:SIGNALS.index("follow_up")]         # stop 27's first set
@@ -70,7 +67,6 @@ class Signals:
     follow_up: float = 0.0      # 1 when the question was read with the earlier turn
     uncovered: float = 0.0      # closeness to career questions the corpus does not answer
     foreign: float = 0.0        # 1 when it names what neither the corpus nor English knows
-    scope: float = 0.0          # log-odds that it is a question the documents answer (model 3)
 
     @property
     def follow_up_found(self) -> float:
@@ -113,7 +109,7 @@ def _shares(terms: set[str], idf, known: set[str] | dict, found: set[str]) -> tu
 def measure(terms: set[str], own: np.ndarray, passages: list[Passage],
             snapshot, domain: float, generic: float,
             texts: list[np.ndarray] = (), follow_up: bool = False,
-            uncovered: float = 0.0, foreign: bool = False, scope: float = 0.0) -> Signals:
+            uncovered: float = 0.0, foreign: bool = False) -> Signals:
     """The signals for one question.
 
     ``terms`` and ``own`` (its embedding) are the question's own words, filler
@@ -144,11 +140,6 @@ def measure(terms: set[str], own: np.ndarray, passages: list[Passage],
     nor an English dictionary know (``Speller.unknown``: "sagemaker", "omscs",
     "tripleten"), a tool, course or company the corpus cannot speak about;
     typos are corrected towards the corpus before, and filler dropped.
-
-    ``scope`` (``Refusal.scope``) reads the question's own embedding as
-    ``uncovered`` and ``best_question`` do, but with a linear model instead of
-    nearest neighbours: a direction ("which app…", "what does X cost…", "what
-    is it like to work at…") generalises past the examples' exact topics.
     """
     best_sentence = max((float(np.dot(s.vector, own)) for p in passages for s in p.sentences
                          if s.vector is not None), default=0.0)
@@ -157,7 +148,7 @@ def measure(terms: set[str], own: np.ndarray, passages: list[Passage],
     coverage, in_passages = _shares(terms, snapshot.idf, snapshot.df, found)
     asked = max((snapshot.best_question(v) for v in (own, *texts)), default=0.0)
     return Signals(best_sentence, best_passage, coverage, in_passages, domain, generic, asked,
-                   float(follow_up), uncovered, float(foreign), scope)
+                   float(follow_up), uncovered, float(foreign))
 
 
 def names_a_title(terms: set[str], passages: list[Passage]) -> bool:
@@ -220,9 +211,6 @@ class Refusal:
             self._domain_b = float(dom["bias"])
             self.domain_threshold = float(dom["threshold"])
             self.domain_override = float(dom["override_best_sentence"])
-            scope = calibration.get("scope") or {}
-            self._scope_w = np.asarray(scope.get("weights", ()), dtype=np.float32)
-            self._scope_b = float(scope.get("bias", 0.0))
             if list(sup["signals"]) != list(SIGNALS):
                 raise CalibrationError(f"calibrated for signals {sup['signals']}, "
                                        f"this code has {list(SIGNALS)}: run careerbot calibrate")
@@ -231,10 +219,6 @@ class Refusal:
             self._support_w = np.asarray(sup["weights"])
             self._support_b = float(sup["bias"])
             self.support_threshold = float(sup["threshold"])
-            if not self._scope_w.size and self.reads("scope"):
-                # read as 0 it would be a question neither answered nor uncovered
-                raise CalibrationError("the calibration weighs the signal 'scope' but has "
-                                       "no scope model: run careerbot calibrate")
         except (KeyError, TypeError, ValueError) as exc:
             raise CalibrationError(f"the calibration file is incomplete: {exc!r}; "
                                    "run careerbot calibrate") from exc
@@ -289,15 +273,6 @@ class Refusal:
     def domain(self, vector: np.ndarray) -> float:
         """Log-odds that a question with this embedding is about careers."""
         return float(np.dot(self._domain_w, vector)) + self._domain_b
-
-    def scope(self, vector: np.ndarray) -> float:
-        """Log-odds that a question with this embedding is one the documents were
-        written to answer rather than a career question they leave out (model 3:
-        the documents' own questions against ``evals/background/uncovered.txt``).
-        Not trained on dev: the support model weighs it there, as a signal."""
-        if not self._scope_w.size:
-            return 0.0
-        return float(np.dot(self._scope_w, vector)) + self._scope_b
 
     def reads(self, signal: str) -> bool:
         """Does the support model give ``signal`` any weight?"""

@@ -19,10 +19,9 @@ figures say how the product does on questions nobody tuned for.
    so a topic is never scored by a model that saw it) for a false refusal rate
    on dev of at most the largest of ``TARGETS`` under which every writing
    batch, held out in turn (``held_out_batches``), keeps its false refusals
-   within ``WORST_WRITER_FALSE_REFUSALS`` and all of them on average within
-   ``WRITERS_FALSE_REFUSALS``: the threshold must hold for a writer the model
-   never saw, not only for the ones it was fitted on (stops 24-29: 2% on dev
-   gave a new writer 4.5-9%).
+   within ``NEW_WRITER_FALSE_REFUSALS``: the threshold must hold for a writer
+   the model never saw, not only for the ones it was fitted on (stops 24-29:
+   2% on dev gave a new writer 4.5-9%).
 3. The two thresholds are chosen together: the domain model's is tried at a few
    low quantiles of the dev answerable questions' domain scores
    (``DOMAIN_QUANTILES``), the support model is fitted behind each with what is
@@ -30,13 +29,6 @@ figures say how the product does on questions nobody tuned for.
    out-of-scope questions wins. A domain veto fitted to cut 1% of dev refused
    corpus-specific wording elsewhere ("What does the dig-deep phase
    involve?"), so it competes with the support model for the same budget.
-   Since stop 33 only the lowest quantile is tried: with ``scope``, 0.5% won
-   by 3 dev out-of-scope questions of 224 (out of fold 0.938 against 0.924)
-   for 2 casual answerable ones vetoed ("lol so her big takeaway was what,
-   just be consistent??"), and one vetoed jupyter question lifted the
-   override bar (4.) from 0.56 to 0.84, so that "what does 'ready, fire, aim'
-   mean?" (visitor trial 18; best sentence 0.67) was vetoed as off-topic. A
-   veto counted on dev cannot see what its bar does to new questions.
 4. The domain veto has an override: a question whose best corpus sentence is
    closer than that of every dev out-of-scope question the veto refused goes
    on to the support model ("whats topmate", "how often do the groups meet?"
@@ -62,11 +54,8 @@ from chat.refusal import support_probability
 ROOT = Path(__file__).resolve().parent.parent
 BACKGROUND = ROOT / "evals" / "background"
 TARGETS = (0.02, 0.015, 0.01, 0.005)  # false refusals on dev (out of fold), largest first
-# ...the held-out writing batches must stay within these: on average the issue's budget
-# on dev, each the ceiling it sets for questions nobody tuned for (see ``choose_target``)
-WRITERS_FALSE_REFUSALS = 0.02
-WORST_WRITER_FALSE_REFUSALS = 0.03
-DOMAIN_QUANTILES = (0.0,)  # candidate domain thresholds (quantiles of dev answerable)
+NEW_WRITER_FALSE_REFUSALS = 0.02      # ...each held-out writing batch must stay within this
+DOMAIN_QUANTILES = (0.0, 0.005, 0.01, 0.02)  # candidate domain thresholds (dev answerable)
 DOMAIN_C = (0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 SUPPORT_C = 1.0
 FOLDS = 5
@@ -99,39 +88,21 @@ def _logistic(c: float):
     return LogisticRegression(C=c, max_iter=2000, class_weight="balanced")
 
 
-def _fit_embedding_model(x: np.ndarray, y: np.ndarray) -> dict:
-    """Logistic regression over embeddings, its C chosen by cross-validated log loss."""
+def fit_domain(embedder, corpus_sentences: list[str]) -> dict:
+    """The in-domain model, with the cross-validated C and its scores."""
     from sklearn.model_selection import cross_val_score
 
+    inside = _lines(BACKGROUND / "in-domain.txt") + corpus_sentences
+    outside = _lines(BACKGROUND / "off-domain.txt")
+    x = embedder.embed(inside + outside)
+    y = np.array([1] * len(inside) + [0] * len(outside))
     scores = {c: float(np.mean(cross_val_score(_logistic(c), x, y, cv=FOLDS,
                                                scoring="neg_log_loss"))) for c in DOMAIN_C}
     best = max(scores, key=scores.get)
     model = _logistic(best).fit(x, y)
     return {"weights": model.coef_[0].tolist(), "bias": float(model.intercept_[0]),
-            "C": best, "cv_log_loss": {str(c): round(-s, 4) for c, s in scores.items()}}
-
-
-def fit_domain(embedder, corpus_sentences: list[str]) -> dict:
-    """The in-domain model, with the cross-validated C and its scores."""
-    inside = _lines(BACKGROUND / "in-domain.txt") + corpus_sentences
-    outside = _lines(BACKGROUND / "off-domain.txt")
-    x = embedder.embed(inside + outside)
-    y = np.array([1] * len(inside) + [0] * len(outside))
-    return {**_fit_embedding_model(x, y),
+            "C": best, "cv_log_loss": {str(c): round(-s, 4) for c, s in scores.items()},
             "examples": {"in_domain": len(inside), "off_domain": len(outside)}}
-
-
-def fit_scope(embedder, asked: np.ndarray) -> dict:
-    """The scope model (``chat.refusal.Refusal.scope``): the questions the
-    documents were written down as answering against career questions readers
-    of the corpus wrote as ones it does not answer. No dev question is
-    training data, so the support model weighs it on dev as on any new
-    question."""
-    outside = embedder.embed(_lines(BACKGROUND / "uncovered.txt"))
-    x = np.vstack([np.asarray(asked, dtype=np.float32), outside])
-    y = np.array([1] * len(asked) + [0] * len(outside))
-    return {**_fit_embedding_model(x, y),
-            "examples": {"answered": len(asked), "uncovered": len(outside)}}
 
 
 def _threshold_for(probabilities: np.ndarray, target: float) -> float:
@@ -184,10 +155,9 @@ def batch(item: dict) -> str:
 
 
 def choose_target(prepared: list, signals: tuple[str, ...]) -> tuple[float, dict]:
-    """The largest of ``TARGETS`` under which the writing batches, held out in
-    turn, are refused ``WRITERS_FALSE_REFUSALS`` of the time or less on
-    average and none more than ``WORST_WRITER_FALSE_REFUSALS``, with every
-    candidate's held-out figures. If none qualifies: the largest of those
+    """The largest of ``TARGETS`` under which every writing batch, held out in
+    turn, is refused ``NEW_WRITER_FALSE_REFUSALS`` of the time or less, with
+    every candidate's held-out figures. If none qualifies: the largest of those
     whose worst batch fares best (a smaller target that refuses the worst
     writer no less often only refuses fewer out-of-scope questions: stop 31,
     with ``uncovered``, 0.01 and 0.005 both left batch d at 2.6%, with mean
@@ -196,21 +166,12 @@ def choose_target(prepared: list, signals: tuple[str, ...]) -> tuple[float, dict
     unlike the rest is the case to hold for. This leans cautious (by chance
     alone some batch of writers alike misses a quantile met on the others):
     a covered question refused costs a visitor more than an uncovered one
-    answered with quotes that say what they say.
-    Until stop 33 the one bound was 2% on the worst batch. A batch holds about
-    80 answerable questions, so that read "no writer refused twice": with the
-    ``scope`` signal every target from 1% up left one writer at 2 of 80 and
-    the rule fell back to 0.5% (held-out out of scope refused 0.83 against
-    0.96 at 2%, mean false refusals 0.25% against 1.65%). The bounds are now
-    the issue's own: 2% on dev, 3% on questions nobody tuned for (both rules
-    choose 1% for stop 32's signals)."""
+    answered with quotes that say what they say."""
     tried: dict[str, dict[str, float]] = {}
     for target in TARGETS:
         report = held_out_batches(prepared, {"chosen": signals}, target)["chosen"]
         tried[str(target)] = _summary(report)
-        summary = tried[str(target)]
-        if summary.get("worst_false_refusal_rate", 0.0) <= WORST_WRITER_FALSE_REFUSALS and \
-                summary.get("mean_false_refusal_rate", 0.0) <= WRITERS_FALSE_REFUSALS:
+        if tried[str(target)].get("worst_false_refusal_rate", 0.0) <= NEW_WRITER_FALSE_REFUSALS:
             return target, tried
     worst = {t: tried[str(t)].get("worst_false_refusal_rate", 0.0) for t in TARGETS}
     return max(t for t in TARGETS if worst[t] == min(worst.values())), tried
@@ -270,7 +231,6 @@ def calibrate(chain, items: list[dict], corpus_sentences: list[str]
         BEFORE_FOLLOW_UPS,
         BEFORE_FOREIGN,
         BEFORE_QUESTIONS,
-        BEFORE_SCOPE,
         BEFORE_UNCOVERED,
         MEASURED,
         SIGNALS,
@@ -281,11 +241,9 @@ def calibrate(chain, items: list[dict], corpus_sentences: list[str]
     matrix, adapter = fit_adapter(chain.retriever.snapshot(), chain.embedder, dev)
     chain.retriever.adapter = QueryAdapter(matrix)  # the signals below are measured with it
     domain = fit_domain(chain.embedder, corpus_sentences)
-    scope = fit_scope(chain.embedder, chain.retriever.snapshot().asked)
     examples = {name: chain.embedder.embed(_lines(BACKGROUND / file)).astype(np.float16)
                 for name, file in EXAMPLES.items()}
     provisional = {"domain": {**domain, "threshold": -1e9, "override_best_sentence": 1.0},
-                   "scope": scope,
                    "support": {"signals": list(SIGNALS), "mean": [0.0] * len(SIGNALS),
                                "scale": [1.0] * len(SIGNALS), "weights": [0.0] * len(SIGNALS),
                                "bias": 0.0, "threshold": 0.0}}
@@ -296,7 +254,6 @@ def calibrate(chain, items: list[dict], corpus_sentences: list[str]
     target, targets = choose_target(prepared, SIGNALS)
     choice = choose_thresholds(prepared, target)
     held_out = held_out_batches(prepared, {"chosen": SIGNALS, "all measured": MEASURED,
-                                           "without scope": BEFORE_SCOPE,
                                            "without foreign": BEFORE_FOREIGN,
                                            "without uncovered": BEFORE_UNCOVERED,
                                            "without follow_up": BEFORE_FOLLOW_UPS,
@@ -312,8 +269,6 @@ def calibrate(chain, items: list[dict], corpus_sentences: list[str]
             "fingerprint": fingerprint(),
             "embedding_model": chain.embedder.name,
             "domain": domain,
-            "scope": {"source": "the documents' questions against background/uncovered.txt",
-                      **scope},
             **{name: {"source": f"background/{file}"} for name, file in EXAMPLES.items()},
             "adapter": {"source": "the documents' questions (ingest.questions)", **adapter},
             "support": {"signals": list(SIGNALS), **support,

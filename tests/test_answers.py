@@ -125,7 +125,10 @@ def test_a_second_refusal_in_a_conversation_does_not_list_the_topics_again(chain
 # Off-topic dev items the calibrated build answers, each a known defect named in
 # docs/ARCHITECTURE.md ("A seventh writer joins dev"); the test below fails when
 # another is answered, and when one of these is refused again (then delete it here).
-KNOWN_ANSWERED: dict[str, str] = {}  # stop 32's d7o-025 (sci-fi films) is refused since stop 33
+KNOWN_ANSWERED = {
+    "d7o-025": "sci-fi films about AI: domain log-odds -1.45 clears the veto (-2.52, the "
+               "lowest dev answerable question's); support 0.21 against the threshold 0.137",
+}
 
 
 def test_off_topic_and_injection_messages_are_all_refused(answers, reference_items):

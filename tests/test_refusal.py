@@ -14,12 +14,7 @@ from chat.query import asks_only_for_more, leans_on_history
 from chat.refusal import SIGNALS, CalibrationError, Refusal, Signals, names_an_author
 from core.text import tokenize
 from evals import calibrate
-from evals.calibrate import (
-    TARGETS,
-    WORST_WRITER_FALSE_REFUSALS,
-    WRITERS_FALSE_REFUSALS,
-    fingerprint,
-)
+from evals.calibrate import NEW_WRITER_FALSE_REFUSALS, TARGETS, fingerprint
 from tests.conftest import ROOT
 
 CALIBRATION = ROOT / "evals" / "calibration.json"
@@ -47,12 +42,13 @@ def test_the_committed_calibration_matches_the_code_and_data():
 
 
 def test_the_false_refusal_target_is_one_a_new_writer_would_also_get(monkeypatch):
-    """A target met on the writers the model was fitted on is kept only if the
-    writing batches, each held out in turn, stay within the budget on average
-    and none goes past the ceiling; else the largest target whose worst batch
-    fares best."""
-    held_out_rates = {0.02: [0.0, 0.04, 0.0, 0.0], 0.015: [0.03, 0.02, 0.03, None],
-                      0.01: [0.0, 0.025, 0.0, 0.0], 0.005: [0.0, 0.0, 0.0, 0.0]}
+    """A target met on the writers the model was fitted on is kept only if each
+    writer, held out in turn, is refused no more often than the bound; else
+    the next smaller one is tried; if none holds, the largest of those that
+    treat the worst writer best (measured per target by
+    ``held_out_batches``, here given)."""
+    held_out_rates = {0.02: [0.0, 0.03, 0.0, 0.0], 0.015: [0.0, 0.02, 0.01, None],
+                      0.01: [0.0, 0.01, 0.0, 0.0], 0.005: [0.0, 0.0, 0.0, 0.0]}
 
     def held_out(prepared, sets, target):
         batches = {f"d{i}": {"false_refusal_rate": r, "out_of_scope_refused": 0.8}
@@ -60,13 +56,11 @@ def test_the_false_refusal_target_is_one_a_new_writer_would_also_get(monkeypatch
         return {"chosen": {"signals": list(SIGNALS), **batches}}
 
     monkeypatch.setattr(calibrate, "held_out_batches", held_out)
-    assert (TARGETS[0], WRITERS_FALSE_REFUSALS, WORST_WRITER_FALSE_REFUSALS) == \
-        (0.02, 0.02, 0.03)  # the example's premise
     target, tried = calibrate.choose_target([], SIGNALS)
-    assert target == 0.01 and tried["0.02"]["mean_false_refusal_rate"] == 0.01, \
-        "0.02: one writer past the ceiling though the mean holds; 0.015: the mean " \
-        "(0.0267) past the budget though no writer is past the ceiling"
-    held_out_rates[0.02] = [0.0, 0.03, 0.01, 0.02]
+    assert target == 0.015 and tried["0.02"]["worst_false_refusal_rate"] == 0.03, \
+        "the worst batch decides, not the mean (0.0075)"
+    assert TARGETS[0] == 0.02 and NEW_WRITER_FALSE_REFUSALS == 0.02  # the example's premise
+    held_out_rates[0.02] = [0.0, 0.02, 0.01, 0.02]
     assert calibrate.choose_target([], SIGNALS)[0] == 0.02
     held_out_rates.update({t: [0.1] * 4 for t in TARGETS})
     assert calibrate.choose_target([], SIGNALS)[0] == TARGETS[0], \
