@@ -250,6 +250,22 @@ def unsaid(scored: list[Scored], said: str) -> list[Scored]:
     return [s for s in scored if not _quoted_in(s, shown)]
 
 
+def beyond_the_list(scored: list[Scored], item: str) -> list[Scored]:
+    """Without the list units that hold ``item``, the thing a follow-up points
+    at ("why the speaking one?" after her next steps were listed): the
+    visitor has the list and asks about one of its items, whose own sentences
+    say more. ``unsaid`` drops a list the conversation quoted word for word;
+    this also drops one it showed in other words (a list cut at seven items,
+    a generative answer's own wording). It holds the item if it holds most
+    of its words (a visitor's "public" is not the essay's "publick")."""
+    words = set(tokenize(item))
+    if not words:
+        return scored
+    kept = [s for s in scored if not (is_list_unit(s.sentence.text) and
+                                      2 * len(words & _terms(s.sentence)) > len(words))]
+    return _unless_nothing_left(scored, kept)
+
+
 def said_again(scored: list[Scored], said: str) -> list[Scored]:
     """Only the units ``said`` quoted, for "sum up what you told me" (their
     order of score for the questions asked); all of them if none is found."""
@@ -832,8 +848,8 @@ def _goes_on(item: Scored, places: dict[tuple[int, int], Scored], best: float,
     while after is not None and _holds(item.sentence.text, after.sentence.text):
         index += 1
         after = places.get((item.passage, index))
-    if after is None or after.score < SECOND_RATIO * best or ITEM_SEP in item.sentence.text \
-            or _ASKS_FIRST.match(after.sentence.text):
+    if after is None or ITEM_SEP in item.sentence.text or _ASKS_FIRST.match(after.sentence.text) \
+            or after.score < SECOND_RATIO * best and not _POINTS_BACK.match(after.sentence.text):
         return []
     text = readable(after.sentence.text)
     if text is None or _holds(item.sentence.text, text) \

@@ -21,6 +21,7 @@ from chat.answerers import (
     GenerativeAnswerer,
     LLMError,
     asked_shape,
+    beyond_the_list,
     byline,
     cover_parts,
     firsthand,
@@ -266,6 +267,8 @@ class Chain:
         scored = score_sentences(" ".join(query.searches), aim, passages, snapshot.idf, focus)
         scored = said_again(scored, query.said) if query.recap \
             else unsaid(firsthand(scored, passages), query.said)
+        if query.pointed:
+            scored = beyond_the_list(scored, query.pointed)
         scored = cover_parts(scored, [set(tokenize(p)) for p in query.parts], snapshot.idf)
         if not (query.recap or query.parts):  # each part already has its unit
             scored = outvoted(scored, passages)

@@ -130,6 +130,7 @@ class Query:
     recap: bool = False            # asks to sum up the answers so far (``said``)
     asks_author: bool = False      # "who wrote that?": answered from the byline
     about: str = ""                # the title the previous answer quoted first, if followed
+    pointed: str = ""              # the item of the previous answer it points at, if any
 
     @property
     def follow_up(self) -> bool:
@@ -232,9 +233,19 @@ def resolve_pointer(own: str, answer: str) -> str:
     after Ng's five steps was answered with the first step (visitor trial 8):
     the search had the whole list and no way to tell which item was meant.
     """
+    found = pointed_at(own, answer)
+    if not found:
+        return own
+    match, thing = found
+    return f"{own[:match.start()]}{thing}{own[match.end():]}"
+
+
+def pointed_at(own: str, answer: str) -> tuple[re.Match, str] | None:
+    """Where ``own`` points at a thing of ``answer`` ("the third one", "the
+    speaking one"), and that thing's words; None if it points at nothing."""
     match = _POINTER.search(own)
     if not match or not answer:
-        return own
+        return None
     items = _listed(answer)
     if match["nth"]:
         n = _ORDINALS[match["nth"].lower()]
@@ -243,7 +254,7 @@ def resolve_pointer(own: str, answer: str) -> str:
         # "the second step" an item of its list, if it shows one
         pool = points if match["said"] and len(points) > 1 else items or points
         if not pool or n > len(pool):
-            return own
+            return None
         thing = pool[n - 1] if n > 0 else pool[-1]
     else:
         stems = set(tokenize(" ".join(w for w in match["word"].lower().split()
@@ -251,9 +262,9 @@ def resolve_pointer(own: str, answer: str) -> str:
         shared = [(len(stems & set(tokenize(i))), i) for i in items or _pieces(answer)]
         best = max(shared, key=lambda x: x[0], default=(0, ""))
         if not stems or not best[0]:
-            return own
+            return None
         thing = best[1]
-    return f"{own[:match.start()]}{strip_markers(thing).strip(' .')}{own[match.end():]}"
+    return match, strip_markers(thing).strip(" .")
 
 
 def _listed(answer: str) -> list[str]:
@@ -308,6 +319,7 @@ def understand(text: str, history: list[dict[str, str]], speller: Speller | None
     question, answer = _previous(history, "user"), _previous(history, "assistant")
     follows = leans_on_history(own, f"{question} {answer}", text) \
         and not names_another(own, f"{question} {answer}", names)
+    pointed = pointed_at(own, answer) if follows else None
     if follows:
         own = resolve_pointer(own, answer)
         searches[0] = own
@@ -325,7 +337,8 @@ def understand(text: str, history: list[dict[str, str]], speller: Speller | None
         searches.append(f"{own} {named.group(1).strip()}")
     return Query(text=text, own=own, searches=list(dict.fromkeys(searches)), context=context,
                  said=said, parts=question_parts(own), asks_author=bool(_ASKS_AUTHOR.search(own)),
-                 about=named.group(1).strip() if named else "")
+                 about=named.group(1).strip() if named else "",
+                 pointed=pointed[1] if pointed else "")
 
 
 def _asks_recap(own: str, said: str) -> bool:

@@ -201,6 +201,12 @@ def test_the_x_one_is_the_item_naming_x():
     plain = ("She lists six: be more aware of industry trends, build connections, actively "
              "seek public speaking opportunities, and look for roles in AI safety.")
     assert "public speaking opportunities" in resolve_pointer("why the speaking one?", plain)
+    history = [{"role": "user", "content": "What are her next steps?"},
+               {"role": "assistant", "content": plain}]
+    query = understand("why the speaking one?", history, None)
+    assert query.pointed == "actively seek public speaking opportunities", \
+        "the item is kept, so the answer is about it and not the list again"
+    assert understand("why did she write it?", history, None).pointed == ""
 
 
 def test_what_names_a_thing_itself_is_not_resolved():

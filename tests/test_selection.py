@@ -13,6 +13,7 @@ from chat.answerers import (
     ExtractiveAnswerer,
     Scored,
     asked_shape,
+    beyond_the_list,
     cover_parts,
     firsthand,
     nested,
@@ -373,9 +374,40 @@ def test_a_point_goes_on_with_the_next_sentence_when_it_scores_half_the_best():
     assert quote == ("The next step is to define the metrics to aim for. "
                      "These include both ML metrics and business metrics.")
     assert quote_found(quote, passage.text) and n == 1
-    scored[1] = Scored(0.3, 0, passage.sentences[1])  # below half the best: a point of one
+    later = _passage_of("The next step is to define the metrics to aim for.",
+                        "Both ML metrics and business metrics count.")
+    scored = [Scored(0.8, 0, later.sentences[0]), Scored(0.3, 0, later.sentences[1])]
+    (_, quote, _), = points(ExtractiveAnswerer().compose(scored, [later]).text)
+    assert quote == "The next step is to define the metrics to aim for.", \
+        "below half the best: a point of one"
+
+
+def test_a_point_goes_on_with_a_sentence_that_points_back_at_it_whatever_its_score():
+    """ "It makes me accountable…" says why she seeks speaking opportunities,
+    and shares no word with "why the speaking one?" (stop 33)."""
+    passage = _passage_of("Actively seek public speaking opportunities.",
+                          "It makes me accountable and pushes my learning capabilities.",
+                          "Be so much better at leetcode.")
+    scored = [Scored(0.8, 0, passage.sentences[0]), Scored(0.2, 0, passage.sentences[2]),
+              Scored(0.1, 0, passage.sentences[1])]
     (_, quote, _), = points(ExtractiveAnswerer().compose(scored, [passage]).text)
-    assert quote == "The next step is to define the metrics to aim for."
+    assert quote == ("Actively seek public speaking opportunities. "
+                     "It makes me accountable and pushes my learning capabilities.")
+
+
+def test_a_follow_up_about_one_item_does_not_get_the_whole_list_again():
+    passage = _passage_of("Here is what I hope to achieve: Build connections; "
+                          "Actively seek public speaking opportunities; Be better at leetcode.",
+                          "Actively seek public speaking opportunities.",
+                          "It makes me accountable.")
+    scored = [Scored(0.9, 0, passage.sentences[0]), Scored(0.6, 0, passage.sentences[1]),
+              Scored(0.1, 0, passage.sentences[2])]
+    kept = beyond_the_list(scored, "actively seek public speaking opportunities")
+    assert [s.sentence.text for s in kept] == [passage.sentences[1].text,
+                                               passage.sentences[2].text]
+    assert beyond_the_list(scored, "networking events") == scored, "not an item of it"
+    lone = scored[:1]
+    assert beyond_the_list(lone, "actively seek public speaking") == lone, "never emptied"
 
 
 def test_a_point_opening_on_these_is_quoted_with_the_sentence_before_it():
