@@ -51,6 +51,10 @@ _NEW_TOPIC = re.compile(
 # are the steps?" after an answer about Ng's steps) leans on it; this many
 # words of its own at most.
 FEW_WORDS = 3
+# A message with this many content words the last turn did not use has a topic of
+# its own, whatever pronoun it holds ("I've been a statistician for 12 years…
+# they…"): no dev follow-up has more than 10 (see ``leans_on_history``).
+OWN_TOPIC_WORDS = 12
 _DEFINITE = re.compile(r"\bthe\s+([a-z][a-z'-]*)", re.I)
 # Words that ask for more of what was said without naming a topic: "can you give
 # an example?", "how long did that take?", "what do you mean?". (English
@@ -408,6 +412,8 @@ def leans_on_history(own: str, previous: str, typed: str = "") -> bool:
     if not previous.strip() or _NEW_TOPIC.search(typed or own):
         return False
     own_words = set(tokenize(own))
+    if len(own_words - set(tokenize(previous))) >= OWN_TOPIC_WORDS:
+        return False
     # one content word at most ("how often?", "why?", "any examples?"), or only
     # words that ask for more ("can you give an example?"): no topic of its own
     if looks_like_follow_up(own) or _REFERS_BACK.search(own) or len(own_words) <= 1 \

@@ -78,6 +78,14 @@ def test_a_standalone_question_after_history_is_not_a_follow_up():
     assert query.said == HISTORY[1]["content"], "what was just quoted is not quoted again"
 
 
+def test_a_message_with_a_topic_of_its_own_is_not_a_follow_up_whatever_its_pronouns():
+    story = ("I've been a statistician for 12 years across pharma and insurance, and "
+             "my manager says they want me to retrain in machine learning. Is it "
+             "realistic to switch at my age, and where would I even start?")
+    assert not understand(story, HISTORY, SPELLER).follow_up
+    assert understand("and how long did they take to learn it?", HISTORY, SPELLER).follow_up
+
+
 def test_a_short_question_about_what_the_answer_named_is_a_follow_up():
     """"what are the streams?" has no pronoun, but "the streams" are the ones
     just named; "what are the course fees?" names nothing said, and stands alone."""
