@@ -250,6 +250,20 @@ def unsaid(scored: list[Scored], said: str) -> list[Scored]:
     return [s for s in scored if not _quoted_in(s, shown)]
 
 
+def of_the_conversation(scored: list[Scored], passages: list[Passage],
+                        title: str) -> list[Scored]:
+    """A follow-up's units from the document the conversation is about
+    (``title``) count ``SHAPE_LEAD`` times their score: "and what do the
+    mentors promise in return?" after a question about the ML mentorship
+    program asks about that program's mentors, though mentors in general
+    match its words better elsewhere."""
+    if not title:
+        return scored
+    lifted = [Scored(s.score * SHAPE_LEAD, s.passage, s.sentence)
+              if passages[s.passage].title == title else s for s in scored]
+    return sorted(lifted, key=lambda s: -s.score)
+
+
 def beyond_the_list(scored: list[Scored], item: str) -> list[Scored]:
     """Without the list units that hold ``item``, the thing a follow-up points
     at ("why the speaking one?" after her next steps were listed): the
@@ -833,7 +847,10 @@ def _new(units: list[Sentence], shown: list[Sentence]) -> list[Sentence]:
 def _goes_on(item: Scored, places: dict[tuple[int, int], Scored], best: float,
              room: int) -> list[Sentence]:
     """The sentence after a point's, when it scores at least half the best
-    (``SECOND_RATIO``, what any point needs) and fits in ``room`` words: it is
+    (``SECOND_RATIO``, what any point needs) or opens by pointing back at the
+    point (``_carries_on``: "Actively seek publick speaking opportunities."
+    then "It makes me accountable…", the reason, which shares no word with
+    "why the speaking one?"), and fits in ``room`` words: it is
     often the one that answers ("…the next step is to
     define the metrics to aim for." then "These include both ML metrics … and
     business metrics …"), and two sentences read as a thought, not a quote.
@@ -848,10 +865,11 @@ def _goes_on(item: Scored, places: dict[tuple[int, int], Scored], best: float,
     while after is not None and _holds(item.sentence.text, after.sentence.text):
         index += 1
         after = places.get((item.passage, index))
-    if after is None or ITEM_SEP in item.sentence.text or _ASKS_FIRST.match(after.sentence.text) \
-            or after.score < SECOND_RATIO * best and not _POINTS_BACK.match(after.sentence.text):
+    if after is None or ITEM_SEP in item.sentence.text or _ASKS_FIRST.match(after.sentence.text):
         return []
     text = readable(after.sentence.text)
+    if after.score < SECOND_RATIO * best and not _carries_on(text):
+        return []
     if text is None or _holds(item.sentence.text, text) \
             or prose_words(text) > room:
         return []
@@ -864,6 +882,13 @@ def _goes_on(item: Scored, places: dict[tuple[int, int], Scored], best: float,
 _ASKS_FIRST = re.compile(r"[^.!?\n]{2,200}\?\s+\S")
 # A sentence opening on one of these words points at the sentence before it.
 _POINTS_BACK = re.compile(r"^(?:this|these|that|those|it|they|such|he|she|there)\b", re.I)
+
+
+def _carries_on(text: str | None) -> bool:
+    """Does a (readable) sentence open by pointing back at the one before it?
+    "There are also…" opens a new thought; "…my first manager", a cut "That
+    said,", no longer points back."""
+    return bool(text and _POINTS_BACK.match(text) and not text.lower().startswith("there"))
 
 
 def _asked_before(item: Scored, passages: list[Passage], room: int) -> list[Sentence]:

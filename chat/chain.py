@@ -26,6 +26,7 @@ from chat.answerers import (
     cover_parts,
     firsthand,
     leading,
+    of_the_conversation,
     outvoted,
     quote_found,
     said_again,
@@ -34,7 +35,7 @@ from chat.answerers import (
 )
 from chat.condense import looks_like_follow_up, normalise_history
 from chat.guard import Guarded, asks_to_write, guard
-from chat.query import Query, asks_only_for_more, drop_filler, understand
+from chat.query import FEW_WORDS, Query, asks_only_for_more, drop_filler, understand
 from chat.refusal import Decision, Refusal, Signals, measure, names_a_title, names_an_author
 from chat.retriever import IndexSnapshot, Retriever
 from chat.verify import Verified, verify
@@ -265,6 +266,10 @@ class Chain:
         aim = _mean_direction(vectors) if query.follow_up or query.recap else vectors[0]
         focus = frozenset(tokenize(query.own)) if query.follow_up else frozenset()
         scored = score_sentences(" ".join(query.searches), aim, passages, snapshot.idf, focus)
+        if query.follow_up and len(set(tokenize(query.own)) - set(tokenize(
+                f"{query.context} {_last(query.said)}"))) <= FEW_WORDS:
+            scored = of_the_conversation(scored, passages, query.about or _named_essay(
+                set(tokenize(query.context)), snapshot.records.values()) or "")
         scored = said_again(scored, query.said) if query.recap \
             else unsaid(firsthand(scored, passages), query.said)
         if query.pointed:
@@ -466,6 +471,10 @@ def _listed(turns: list[dict[str, str]]) -> bool:
 def _name_words_shared(words: set[str], title: str, author: str) -> int:
     """How many of a question's stems name a document: its title's or author's."""
     return len(words & set(tokenize(f"{title} {author}")))
+
+
+def _last(said: str) -> str:
+    return said[-3000:]
 
 
 def _named_essay(words: set[str], records) -> str | None:

@@ -134,7 +134,8 @@ class Query:
     recap: bool = False            # asks to sum up the answers so far (``said``)
     asks_author: bool = False      # "who wrote that?": answered from the byline
     about: str = ""                # the title the previous answer quoted first, if followed
-    pointed: str = ""              # the item of the previous answer it points at, if any
+    pointed: str = ""              # what of the previous answer it points at (a list item,
+                                   # a point), if any
 
     @property
     def follow_up(self) -> bool:
@@ -238,9 +239,10 @@ def resolve_pointer(own: str, answer: str) -> str:
     the search had the whole list and no way to tell which item was meant.
     """
     found = pointed_at(own, answer)
-    if not found:
-        return own
-    match, thing = found
+    return _replaced(own, *found) if found else own
+
+
+def _replaced(own: str, match: re.Match, thing: str) -> str:
     return f"{own[:match.start()]}{thing}{own[match.end():]}"
 
 
@@ -260,6 +262,8 @@ def pointed_at(own: str, answer: str) -> tuple[re.Match, str] | None:
         if not pool or n > len(pool):
             return None
         thing = pool[n - 1] if n > 0 else pool[-1]
+        if not thing.strip(" .…"):  # "the last one" of a list cut at its seventh item
+            return None
     else:
         stems = set(tokenize(" ".join(w for w in match["word"].lower().split()
                                       if w not in _NOT_A_NAME)))
@@ -280,7 +284,7 @@ def _listed(answer: str) -> list[str]:
             continue
         items = rest.split(ITEM_SEP) if ITEM_SEP in rest else _prose_items(rest)
         if len(items) >= 2:
-            return [i.strip(" .") for i in items]
+            return [i.strip(" .") for i in items]  # a cut list's "…" is its last item
     # no introduced list: a sentence naming three short things or more, "He lists
     # the topics as ML skills, deep learning, maths and software development."
     # (the first item carries the sentence's start).
@@ -323,9 +327,10 @@ def understand(text: str, history: list[dict[str, str]], speller: Speller | None
     question, answer = _previous(history, "user"), _previous(history, "assistant")
     follows = leans_on_history(own, f"{question} {answer}", text) \
         and not names_another(own, f"{question} {answer}", names)
-    pointed = pointed_at(own, answer) if follows else None
+    pointed = pointed_at(own, answer) if follows and question else None
+    if pointed:
+        own = _replaced(own, *pointed)
     if follows:
-        own = resolve_pointer(own, answer)
         searches[0] = own
     if follows and question:
         context = _asking(_own_words(question, speller))
@@ -408,11 +413,16 @@ def asks_only_for_more(own: str, asked: str, said: str = "") -> bool:
 def leans_on_history(own: str, previous: str, typed: str = "") -> bool:
     """Does a question (``own``: filler dropped) need the ``previous`` turn to be
     understood? Not when the visitor, as ``typed``, says it does not ("forget
-    that", "anyway", "new question")."""
+    that", "anyway", "new question"), nor when it brings ``OWN_TOPIC_WORDS``
+    content words the turn did not use, whatever pronoun it holds: its
+    pronouns point inside it ("my manager says they…"). Unless it points at a
+    thing of the turn ("the second one", "the speaking one"), however long."""
     if not previous.strip() or _NEW_TOPIC.search(typed or own):
         return False
-    own_words = set(tokenize(own))
-    if len(own_words - set(tokenize(previous))) >= OWN_TOPIC_WORDS:
+    if _POINTER.search(own):
+        return True
+    own_words, said = set(tokenize(own)), set(tokenize(previous))
+    if len(own_words - said) >= OWN_TOPIC_WORDS:
         return False
     # one content word at most ("how often?", "why?", "any examples?"), or only
     # words that ask for more ("can you give an example?"): no topic of its own
@@ -420,4 +430,4 @@ def leans_on_history(own: str, previous: str, typed: str = "") -> bool:
             or own_words <= ASKING_WORDS | SEQUENCE_WORDS:
         return True
     named = set(tokenize(" ".join(_DEFINITE.findall(own))))
-    return bool(named & set(tokenize(previous))) and len(own_words) <= FEW_WORDS
+    return bool(named & said) and len(own_words) <= FEW_WORDS

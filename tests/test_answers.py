@@ -460,6 +460,34 @@ def test_a_question_naming_a_covered_title_is_answered_from_it(chain, question, 
     assert answer.citations[0].title.startswith(title)
 
 
+def test_a_follow_up_about_one_item_gets_the_item_and_its_reason_not_the_list(chain):
+    """"why the speaking one?" after her next steps were listed (in the
+    visitor's or a model's words, so ``unsaid`` cannot tell the list was
+    shown) was answered with the whole list again; the reason sits in the
+    sentence after the item."""
+    history = [{"role": "user", "content": "What are the author's next steps in the "
+                                           "seeking mentors blog?"},
+               {"role": "assistant", "content": "She lists six: be more aware of industry "
+                "trends, build connections, actively seek public speaking opportunities, "
+                "get better at leetcode, and seek external collaborations."}]
+    answer = chain.ask("why does she want to do the speaking one?", history)
+    assert "accountable" in answer.answer, answer.answer
+    assert "initial list of things I hope to achieve" not in answer.answer, answer.answer
+
+
+def test_a_short_follow_up_stays_with_the_document_the_conversation_is_about(chain):
+    """"and what do the mentors promise in return?" after a question about the
+    ML mentorship program: its charter, not mentors in general (which
+    *Rethinking Mentoring* matches better word for word)."""
+    history = [{"role": "user", "content": "what's expected of me as a mentee in the ml "
+                                           "mentorship program?"},
+               {"role": "assistant", "content": "As a mentee you commit to self-learning, "
+                "self-development, and seeking guidance when you need it."}]
+    answer = chain.ask("and what do the mentors promise in return?", history)
+    assert answer.citations and answer.citations[0].title == "ML mentorship program", \
+        answer.answer
+
+
 def test_a_follow_up_naming_another_document_is_asked_about_it(chain):
     """visitor trial 9: "what about mentorcruise? is that free?" after an answer on
     free mentoring was searched with it and did not cite MentorCruise."""

@@ -4,8 +4,18 @@ from __future__ import annotations
 
 from collections import Counter
 
-from chat.query import drop_filler, question_parts, question_sentences, resolve_pointer, understand
+from chat.query import (
+    OWN_TOPIC_WORDS,
+    drop_filler,
+    leans_on_history,
+    pointed_at,
+    question_parts,
+    question_sentences,
+    resolve_pointer,
+    understand,
+)
 from chat.spelling import Speller
+from core.text import tokenize
 
 SPELLER = Speller(Counter({"mentor": 3, "maths": 2, "program": 4, "meet": 1}))
 HISTORY = [{"role": "user", "content": "What are the three streams of the ML program?"},
@@ -84,6 +94,37 @@ def test_a_message_with_a_topic_of_its_own_is_not_a_follow_up_whatever_its_prono
              "realistic to switch at my age, and where would I even start?")
     assert not understand(story, HISTORY, SPELLER).follow_up
     assert understand("and how long did they take to learn it?", HISTORY, SPELLER).follow_up
+
+
+def test_a_long_message_pointing_at_an_item_is_still_a_follow_up():
+    said = [{"role": "user", "content": "what are her next steps?"},
+            {"role": "assistant", "content": "She lists six: be more aware of industry "
+             "trends, build connections, actively seek public speaking opportunities."}]
+    query = understand("Can you expand on the speaking one? My situation: pharmacist, 41, "
+                       "evenings only, two kids, commuting ninety minutes, budget tight, "
+                       "Lisbon based, Portuguese speaker", said, None)
+    assert query.follow_up and query.pointed == "actively seek public speaking opportunities"
+
+
+def test_the_own_topic_rule_counts_words_the_last_turn_did_not_use():
+    said = "How do I find a mentor? Ask people whose work you admire."
+    eleven = ("is it sensible to message a famous stranger on linkedin twitter or slack "
+              "daily asking questions about careers abroad")
+    assert len(set(tokenize(eleven)) - set(tokenize(said))) == OWN_TOPIC_WORDS - 1
+    assert leans_on_history(eleven, said), "eleven new words and an 'it': still leaning"
+    assert not leans_on_history(eleven + " remotely", said)
+
+
+def test_the_last_item_of_a_cut_list_is_not_guessed():
+    shown = "“Here are the steps: a thing; b thing; c; d; e; f; g; …” [1]"
+    assert pointed_at("tell me more about the last one", shown) is None
+    assert pointed_at("and the second one?", shown)[1] == "b thing"
+
+
+def test_a_pointer_needs_a_question_before_the_answer_it_points_into():
+    said = [{"role": "assistant", "content": "She lists six: be more aware of industry "
+             "trends, build connections, actively seek public speaking opportunities."}]
+    assert understand("why the speaking one?", said, None).pointed == ""
 
 
 def test_a_short_question_about_what_the_answer_named_is_a_follow_up():

@@ -395,6 +395,15 @@ def test_a_point_goes_on_with_a_sentence_that_points_back_at_it_whatever_its_sco
                      "It makes me accountable and pushes my learning capabilities.")
 
 
+def test_a_weak_sentence_opening_a_new_thought_does_not_go_on_with_the_point():
+    for after in ("There are also good podcasts about leadership.",
+                  "That said, my first manager hated meetings."):  # shown "…my first manager"
+        passage = _passage_of("Actively seek public speaking opportunities.", after)
+        scored = [Scored(0.8, 0, passage.sentences[0]), Scored(0.1, 0, passage.sentences[1])]
+        (_, quote, _), = points(ExtractiveAnswerer().compose(scored, [passage]).text)
+        assert quote == "Actively seek public speaking opportunities.", quote
+
+
 def test_a_follow_up_about_one_item_does_not_get_the_whole_list_again():
     passage = _passage_of("Here is what I hope to achieve: Build connections; "
                           "Actively seek public speaking opportunities; Be better at leetcode.",
