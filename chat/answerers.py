@@ -289,7 +289,12 @@ def said_again(scored: list[Scored], said: str) -> list[Scored]:
 
 
 def _quoted_in(unit: Scored, shown: str) -> bool:
-    return comparable(readable(unit.sentence.text) or unit.sentence.text) in shown
+    """Was the unit quoted in ``shown``, whole or as shown with its leading
+    connective cut ("…if I were forced to pick a number, I'd say 4
+    projects." for "However, if I were…", and the other way round: visitor
+    trial 24 got the first answer's "I'd say 4 projects" again)?"""
+    cut = (readable(unit.sentence.text) or "").lstrip("…").strip()
+    return any(comparable(text) in shown for text in (unit.sentence.text, cut) if text)
 
 
 def _terms(sentence: Sentence) -> frozenset[str]:

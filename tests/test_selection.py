@@ -614,6 +614,22 @@ def test_a_quote_shown_with_single_inner_marks_counts_as_said():
     assert [s.sentence.index for s in left] == [1]
 
 
+def test_a_unit_counts_as_said_whether_it_was_shown_whole_or_cut():
+    """Visitor trial 24: the first answer quoted "However, if I were forced to
+    pick a number, I'd say 4 projects." whole (inside its FAQ entry), and the
+    follow-up quoted it again: the unit is checked as it would be shown, cut
+    ("…if I were forced…"). And a cut quote counts for the whole unit."""
+    passage = _passage_of("However, if I were forced to pick a number, I'd say 4 projects.",
+                          "Kaggle is a good candidate for individual projects.")
+    units = [Scored(0.9, 0, passage.sentences[0]), Scored(0.5, 0, passage.sentences[1])]
+    whole = ("“How many projects? However, if I were forced to pick a number, "
+             "I'd say 4 projects.” [1]")
+    cut = ExtractiveAnswerer().compose(units[:1], [passage]).text
+    assert "…if I were forced" in cut
+    for said in (whole, cut):
+        assert [s.sentence.index for s in unsaid(units, said)] == [1], said
+
+
 def test_a_labelled_answer_is_quoted_with_the_question_it_answers():
     """ "A big yes, more like a kid…" answered "Do I complain about my work at
     home/family?" two lines up, under "My honest answer 10#"; quoted alone it
