@@ -266,8 +266,7 @@ class Chain:
         aim = _mean_direction(vectors) if query.follow_up or query.recap else vectors[0]
         focus = frozenset(tokenize(query.own)) if query.follow_up else frozenset()
         scored = score_sentences(" ".join(query.searches), aim, passages, snapshot.idf, focus)
-        if query.follow_up and len(set(tokenize(query.own)) - set(tokenize(
-                f"{query.context} {_last(query.said)}"))) <= FEW_WORDS:
+        if query.follow_up and query.new_words <= FEW_WORDS:
             scored = of_the_conversation(scored, passages, query.about or _named_essay(
                 set(tokenize(query.context)), snapshot.records.values()) or "")
         scored = said_again(scored, query.said) if query.recap \
@@ -471,10 +470,6 @@ def _listed(turns: list[dict[str, str]]) -> bool:
 def _name_words_shared(words: set[str], title: str, author: str) -> int:
     """How many of a question's stems name a document: its title's or author's."""
     return len(words & set(tokenize(f"{title} {author}")))
-
-
-def _last(said: str) -> str:
-    return said[-3000:]
 
 
 def _named_essay(words: set[str], records) -> str | None:

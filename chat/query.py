@@ -136,6 +136,7 @@ class Query:
     about: str = ""                # the title the previous answer quoted first, if followed
     pointed: str = ""              # what of the previous answer it points at (a list item,
                                    # a point), if any
+    new_words: int = 0             # a follow-up's content words the last turn did not use
 
     @property
     def follow_up(self) -> bool:
@@ -347,7 +348,9 @@ def understand(text: str, history: list[dict[str, str]], speller: Speller | None
     return Query(text=text, own=own, searches=list(dict.fromkeys(searches)), context=context,
                  said=said, parts=question_parts(own), asks_author=bool(_ASKS_AUTHOR.search(own)),
                  about=named.group(1).strip() if named else "",
-                 pointed=pointed[1] if pointed else "")
+                 pointed=pointed[1] if pointed else "",
+                 new_words=len(set(tokenize(own)) - set(tokenize(f"{question} {answer}")))
+                 if follows else 0)
 
 
 def _asks_recap(own: str, said: str) -> bool:
